@@ -1,0 +1,42 @@
+"""eastwest-opt: placement optimiser for China's East Data, West Computing strategy.
+
+Load a scenario, solve the placement MIP with HiGHS, get a verified plan as pandas tables::
+
+    import eastwest_opt as ew
+    scenario = ew.load_scenario()              # the shipped eight-hub scenario
+    cheaper = scenario.update("hubs", "gs", price_cny_per_kwh=0.30)
+    plan = ew.solve(cheaper)
+    plan.placements, plan.costs, plan.summary()
+"""
+
+from __future__ import annotations
+
+from importlib import import_module
+from typing import Any
+
+__version__ = "0.1.0"
+
+_EXPORTS = {
+    "load_scenario": "eastwest_opt.scenario",
+    "Scenario": "eastwest_opt.scenario",
+    "solve": "eastwest_opt.solve",
+    "Status": "eastwest_opt.solve",
+    "PlacementModel": "eastwest_opt.solve",
+    "Plan": "eastwest_opt.plan",
+    "read_plan": "eastwest_opt.plan",
+    "verify_plan": "eastwest_opt.verify",
+    "ScenarioError": "eastwest_opt.errors",
+    "InfeasibleError": "eastwest_opt.errors",
+    "NoSolutionError": "eastwest_opt.errors",
+    "VerificationError": "eastwest_opt.errors",
+}
+
+__all__ = [*sorted(_EXPORTS), "__version__"]
+
+
+def __getattr__(name: str) -> Any:
+    """Import the public API lazily, so that ``eastwest-opt --help`` starts fast."""
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module 'eastwest_opt' has no attribute {name!r}")
+    return getattr(import_module(module), name)

@@ -1,0 +1,504 @@
+"""Plans: the solver's decisions as pandas tables, written and read atomically.
+
+A plan folder holds one CSV per table and ``summary.json``. The tables are enough for the
+verifier to recompute every constraint and the objective against the raw scenario.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import shutil
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import pandas as pd
+
+from eastwest_opt.errors import OutputExistsError, Problem, ScenarioError
+from eastwest_opt.network import route_arcs
+
+if TYPE_CHECKING:
+    from eastwest_opt.solve import PlacementModel, SolveOptions, SolveResult
+    from eastwest_opt.verify import VerificationReport
+
+ROUTE_SEP = ">"
+COST_TERMS = ("energy", "carbon", "storage", "transfer", "unplaced_penalty")
+TABLES = (
+    "placements",
+    "replicas",
+    "staging",
+    "traffic",
+    "artifact_routes",
+    "link_flows",
+    "hub_usage",
+    "accelerator_usage",
+    "costs",
+)
+TB_TOL = 1e-6  # flows below this many TB are treated as zero in the plan tables
+
+
+@dataclass
+class Plan:
+    """A solved plan: status, objective, bound, gap, timings and its tables."""
+
+    scenario_name: str
+    status: str
+    objective_cny: float
+    bound_cny: float | None
+    gap: float | None
+    tables: dict[str, pd.DataFrame]
+    timings: dict[str, float] = field(default_factory=dict)
+    solver: dict[str, Any] = field(default_factory=dict)
+    verification: VerificationReport | None = None
+
+    # tables as attributes, for notebooks
+    @property
+    def placements(self) -> pd.DataFrame:
+        return self.tables["placements"]
+
+    @property
+    def replicas(self) -> pd.DataFrame:
+        return self.tables["replicas"]
+
+    @property
+    def staging(self) -> pd.DataFrame:
+        return self.tables["staging"]
+
+    @property
+    def traffic(self) -> pd.DataFrame:
+        return self.tables["traffic"]
+
+    @property
+    def artifact_routes(self) -> pd.DataFrame:
+        return self.tables["artifact_routes"]
+
+    @property
+    def link_flows(self) -> pd.DataFrame:
+        return self.tables["link_flows"]
+
+    @property
+    def hub_usage(self) -> pd.DataFrame:
+        return self.tables["hub_usage"]
+
+    @property
+    def accelerator_usage(self) -> pd.DataFrame:
+        return self.tables["accelerator_usage"]
+
+    @property
+    def costs(self) -> pd.DataFrame:
+        return self.tables["costs"]
+
+    @property
+    def verified(self) -> bool:
+        return self.verification is not None and self.verification.ok
+
+    def summary(self) -> dict[str, Any]:
+        """Status, objective, bound, gap, seconds and the headline figures, JSON-ready."""
+        p = self.placements
+        placed = p[p["status"] == "placed"]
+        costs = dict(zip(self.costs["term"], self.costs["cost_cny"], strict=True))
+        hubs = self.hub_usage
+        west = hubs.loc[hubs["macro_region"] == "west", "energy_mwh"].sum()
+        total_energy = hubs["energy_mwh"].sum()
+        return {
+            "scenario": self.scenario_name,
+            "status": self.status,
+            "verified": self.verified,
+            "objective_cny": _num(self.objective_cny),
+            "bound_cny": _num(self.bound_cny),
+            "gap": _num(self.gap),
+            "cost_cny": {t: _num(costs.get(t, 0.0)) for t in (*COST_TERMS, "total")},
+            "jobs": len(p),
+            "jobs_placed": len(placed),
+            "jobs_unplaced": len(p) - len(placed),
+            "energy_mwh": _num(total_energy),
+            "west_energy_share": _num(west / total_energy) if total_energy > 0 else None,
+            "emissions_t": _num(placed["carbon_t"].sum()),
+            "transfer_tb": _num(self.link_flows["total_tb"].sum()) if len(self.link_flows) else 0.0,
+            "seconds": {k: round(v, 4) for k, v in self.timings.items()},
+            "solver": self.solver,
+            "violations": [str(v) for v in self.verification.violations] if self.verification else None,
+        }
+
+    def write(self, folder: str | Path, *, overwrite: bool = False) -> Path:
+        """Write every table as CSV and ``summary.json`` into ``folder``, atomically.
+
+        Everything is written into a temporary sibling folder first and moved into place, so
+        an interrupted write leaves the old folder or the new one, never a mix. An existing
+        folder is replaced only with ``overwrite=True``.
+        """
+        target = Path(folder)
+        if target.exists() and not overwrite:
+            raise OutputExistsError(f"{target}: output folder exists; pass --overwrite to replace it")
+        if target.exists() and not target.is_dir():
+            raise OutputExistsError(f"{target}: exists and is not a folder")
+        parent = target.resolve().parent
+        parent.mkdir(parents=True, exist_ok=True)
+        tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.tmp-", dir=parent))
+        try:
+            for name in TABLES:
+                self.tables[name].to_csv(tmp / f"{name}.csv", index=False, float_format="%.10g")
+            (tmp / "summary.json").write_text(json.dumps(self.summary(), indent=2) + "\n")
+            _replace_dir(tmp, target)
+        except BaseException:
+            shutil.rmtree(tmp, ignore_errors=True)
+            raise
+        return target
+
+
+def _replace_dir(new: Path, target: Path) -> None:
+    if not target.exists():
+        os.replace(new, target)
+        return
+    old = target.parent / f".{target.name}.old-{os.getpid()}"
+    os.replace(target, old)
+    os.replace(new, target)
+    shutil.rmtree(old, ignore_errors=True)
+
+
+def _num(v: float | None) -> float | None:
+    if v is None:
+        return None
+    v = float(v)
+    return v if math.isfinite(v) else None
+
+
+def read_plan(folder: str | Path) -> Plan:
+    """Read a plan folder written by :meth:`Plan.write`."""
+    path = Path(folder)
+    if not path.is_dir():
+        raise ScenarioError([Problem(str(path), "plan folder does not exist")])
+    summary_path = path / "summary.json"
+    if not summary_path.is_file():
+        raise ScenarioError([Problem(str(summary_path), "file not found")])
+    try:
+        summary = json.loads(summary_path.read_text())
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise ScenarioError([Problem("summary.json", f"not valid JSON: {exc}")]) from None
+    tables = {}
+    for name in TABLES:
+        file = path / f"{name}.csv"
+        if not file.is_file():
+            raise ScenarioError([Problem(str(file), "file not found")])
+        try:
+            frame = pd.read_csv(file, keep_default_na=True)
+        except pd.errors.EmptyDataError:
+            frame = pd.DataFrame()
+        except pd.errors.ParserError as exc:
+            raise ScenarioError([Problem(file.name, f"malformed CSV: {exc}")]) from None
+        tables[name] = frame
+    for name in ("placements", "replicas", "staging", "traffic", "artifact_routes"):
+        for col in tables[name].columns:
+            if col.endswith("hub_id") or col.endswith("_hub") or col in ("zone", "route", "kind", "status"):
+                tables[name][col] = tables[name][col].fillna("").astype(str)
+    return Plan(
+        scenario_name=str(summary.get("scenario", "")),
+        status=str(summary.get("status", "")),
+        objective_cny=float(summary.get("objective_cny") or math.nan),
+        bound_cny=summary.get("bound_cny"),
+        gap=summary.get("gap"),
+        tables=tables,
+        timings=dict(summary.get("seconds") or {}),
+        solver=dict(summary.get("solver") or {}),
+    )
+
+
+# ---------------------------------------------------------------------------------
+# extraction from a solved model
+# ---------------------------------------------------------------------------------
+def _val(v: Any) -> float:
+    value = v.value
+    return 0.0 if value is None else float(value)
+
+
+def extract_plan(pm: PlacementModel, result: SolveResult, options: SolveOptions) -> Plan:
+    """Read the solution out of a solved :class:`PlacementModel` into plan tables."""
+    m, data, sc, net = pm.model, pm.data, pm.scenario, pm.network
+    jobs = sc.jobs.set_index("job_id")
+    classes = dict(zip(sc.datasets["dataset_id"], sc.datasets["class_id"], strict=True))
+
+    chosen = {j: h for (j, h) in m.JH if _val(m.x[j, h]) > 0.5}
+    pairs = data.pairs.set_index(["job_id", "hub_id"])
+    from eastwest_opt.prepare import energy_cost_cny
+
+    prices = {h: float(pyo_value(m.price[h])) for h in data.hubs}
+    pair_cost = energy_cost_cny(data.pairs, prices)
+    pair_cost.index = pairs.index
+    carbon_price = float(pyo_value(m.carbon_price))
+    staged = {(d, h) for (d, h) in m.DS if _val(m.s[d, h]) > 0.5}
+    rows = []
+    for j in data.jobs:
+        job = jobs.loc[j]
+        d = job["dataset_id"]
+        base = {"job_id": j, "name": job["name"], "dataset_id": d, "class_id": classes[d]}
+        if j in chosen:
+            h = chosen[j]
+            pr = pairs.loc[(j, h)]
+            rows.append(
+                base
+                | {
+                    "status": "placed",
+                    "hub_id": h,
+                    "accel_id": pr["accel_id"],
+                    "accel_count": int(pr["accel_count"]),
+                    "it_mw": pr["it_mw"],
+                    "meter_mw": pr["meter_mw"],
+                    "runtime_h": pr["runtime_h"],
+                    "energy_mwh": pr["energy_mwh"],
+                    "energy_cost_cny": float(pair_cost.loc[(j, h)]),
+                    "carbon_t": pr["carbon_t"],
+                    "carbon_cost_cny": pr["carbon_t"] * carbon_price,
+                    "data_source": "staged" if (d, h) in staged else "replica",
+                    "unplaced_penalty_cny": 0.0,
+                }
+            )
+        else:
+            rows.append(
+                base
+                | {
+                    "status": "unplaced",
+                    "hub_id": "",
+                    "accel_id": job["accel_id"],
+                    "accel_count": int(job["accel_count"]),
+                    "it_mw": 0.0,
+                    "meter_mw": 0.0,
+                    "runtime_h": 0.0,
+                    "energy_mwh": 0.0,
+                    "energy_cost_cny": 0.0,
+                    "carbon_t": 0.0,
+                    "carbon_cost_cny": 0.0,
+                    "data_source": "",
+                    "unplaced_penalty_cny": data.unplaceable_penalty.get(j, 0.0),
+                }
+            )
+    placements = pd.DataFrame(rows)
+
+    months = data.storage_months
+    rep_rows = []
+    for (d, h), kind in [((d, h), "durable") for (d, h) in m.DH if _val(m.y[d, h]) > 0.5] + [
+        ((d, h), "staged") for (d, h) in sorted(staged)
+    ]:
+        price = float(pyo_value(m.storage_price[h]))
+        rep_rows.append(
+            {
+                "dataset_id": d,
+                "hub_id": h,
+                "kind": kind,
+                "is_origin": h == data.origin[d],
+                "grid_region": data.hub_region[h],
+                "size_tb": data.size_tb[d],
+                "storage_cost_cny": data.size_tb[d] * price * months,
+            }
+        )
+    replicas = pd.DataFrame(
+        rep_rows,
+        columns=["dataset_id", "hub_id", "kind", "is_origin", "grid_region", "size_tb", "storage_cost_cny"],
+    )
+
+    staging = pd.DataFrame(
+        [
+            {"dataset_id": d, "to_hub": h, "from_hub": r, "tb": _val(m.q[d, r, h])}
+            for (d, r, h) in m.DRH
+            if _val(m.q[d, r, h]) > TB_TOL
+        ],
+        columns=["dataset_id", "to_hub", "from_hub", "tb"],
+    )
+    traffic = pd.DataFrame(
+        [
+            {
+                "kind": m._commodities[c][0],
+                "source_hub": m._commodities[c][1],
+                "zone": m._commodities[c][2],
+                "from_hub": u,
+                "to_hub": v,
+                "tb": _val(m.f[c, u, v]),
+            }
+            for (c, u, v) in m.CA
+            if _val(m.f[c, u, v]) > TB_TOL
+        ],
+        columns=["kind", "source_hub", "zone", "from_hub", "to_hub", "tb"],
+    )
+    route_rows = []
+    for g, p in m.GP:
+        tb = _val(m.w[g, p])
+        if tb <= TB_TOL:
+            continue
+        h, t, bound = m._groups[g]
+        route = data.artifact_routes[m._groups[g]][p]
+        route_rows.append(
+            {
+                "from_hub": h,
+                "to_hub": t,
+                "max_latency_ms": bound if math.isfinite(bound) else math.nan,
+                "route": ROUTE_SEP.join(route),
+                "latency_ms": net.route_latency_ms(route),
+                "tb": tb,
+            }
+        )
+    artifact_routes = pd.DataFrame(
+        route_rows, columns=["from_hub", "to_hub", "max_latency_ms", "route", "latency_ms", "tb"]
+    )
+
+    link_flows = link_flow_table(net.arcs, traffic, artifact_routes)
+    hub_usage, accel_usage = usage_tables(sc, placements, replicas)
+    costs = cost_table(
+        energy=float(placements["energy_cost_cny"].sum()),
+        carbon=float(placements["carbon_cost_cny"].sum()),
+        storage=float(replicas["storage_cost_cny"].sum()),
+        transfer=float(link_flows["cost_cny"].sum()) if len(link_flows) else 0.0,
+        unplaced=float(placements["unplaced_penalty_cny"].sum()),
+    )
+    return Plan(
+        scenario_name=sc.name,
+        status=result.status.value,
+        objective_cny=float(result.objective) if result.objective is not None else math.nan,
+        bound_cny=result.bound,
+        gap=result.gap,
+        tables={
+            "placements": placements,
+            "replicas": replicas,
+            "staging": staging,
+            "traffic": traffic,
+            "artifact_routes": artifact_routes,
+            "link_flows": link_flows,
+            "hub_usage": hub_usage,
+            "accelerator_usage": accel_usage,
+            "costs": costs,
+        },
+        timings=dict(pm.timings),
+        solver={
+            "name": "highs",
+            "termination": result.termination,
+            "time_limit_s": options.time_limit_s,
+            "mip_rel_gap": options.mip_rel_gap,
+            "threads": options.threads,
+        },
+    )
+
+
+def pyo_value(p: Any) -> float:
+    """Numeric value of a Pyomo parameter or expression."""
+    import pyomo.environ as pyo
+
+    return float(pyo.value(p))
+
+
+def link_flow_table(arcs: pd.DataFrame, traffic: pd.DataFrame, routes: pd.DataFrame) -> pd.DataFrame:
+    """Per directed arc: TB by kind, total, capacity, utilisation and transfer cost."""
+    load: dict[tuple[str, str], dict[str, float]] = {
+        arc: {"replication_tb": 0.0, "staging_tb": 0.0, "artifact_tb": 0.0} for arc in arcs.index
+    }
+    for row in traffic.itertuples(index=False):
+        load.setdefault((row.from_hub, row.to_hub), {"replication_tb": 0.0, "staging_tb": 0.0, "artifact_tb": 0.0})
+        load[row.from_hub, row.to_hub][f"{row.kind}_tb"] += float(row.tb)
+    for row in routes.itertuples(index=False):
+        for arc in route_arcs(str(row.route).split(ROUTE_SEP)):
+            load.setdefault(arc, {"replication_tb": 0.0, "staging_tb": 0.0, "artifact_tb": 0.0})
+            load[arc]["artifact_tb"] += float(row.tb)
+    rows = []
+    for (u, v), kinds in load.items():
+        known = (u, v) in arcs.index
+        cap = float(arcs.at[(u, v), "capacity_tb"]) if known else 0.0
+        cost = float(arcs.at[(u, v), "cost_cny_per_tb"]) if known else math.nan
+        total = sum(kinds.values())
+        rows.append(
+            {
+                "link_id": arcs.at[(u, v), "link_id"] if known else "",
+                "from_hub": u,
+                "to_hub": v,
+                **kinds,
+                "total_tb": total,
+                "capacity_tb": cap,
+                "utilisation": total / cap if cap > 0 else (math.inf if total > 0 else 0.0),
+                "cost_cny": total * cost if total > 0 else 0.0,
+            }
+        )
+    return pd.DataFrame(
+        rows,
+        columns=[
+            "link_id", "from_hub", "to_hub", "replication_tb", "staging_tb", "artifact_tb",
+            "total_tb", "capacity_tb", "utilisation", "cost_cny",
+        ],
+    )
+
+
+def usage_tables(sc: Any, placements: pd.DataFrame, replicas: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Hub usage (power, storage, energy, costs) and accelerator usage by hub and type."""
+    hubs = sc.hubs
+    placed = placements[placements["status"] == "placed"]
+    by_hub = placed.groupby("hub_id").agg(
+        jobs=("job_id", "count"),
+        it_mw=("it_mw", "sum"),
+        meter_mw=("meter_mw", "sum"),
+        energy_mwh=("energy_mwh", "sum"),
+        energy_cost_cny=("energy_cost_cny", "sum"),
+        carbon_t=("carbon_t", "sum"),
+        carbon_cost_cny=("carbon_cost_cny", "sum"),
+        accelerators=("accel_count", "sum"),
+    )
+    store = replicas.groupby("hub_id").agg(storage_used_tb=("size_tb", "sum"), storage_cost_cny=("storage_cost_cny", "sum"))
+    inventory = sc.hub_accelerators.groupby("hub_id")["count"].sum()
+    rows = []
+    for hub in hubs.itertuples(index=False):
+        h = hub.hub_id
+        r = by_hub.loc[h] if h in by_hub.index else None
+        st = store.loc[h] if h in store.index else None
+        meter = float(r["meter_mw"]) if r is not None else 0.0
+        used_tb = float(st["storage_used_tb"]) if st is not None else 0.0
+        acc = int(r["accelerators"]) if r is not None else 0
+        inv = float(inventory.get(h, 0))
+        rows.append(
+            {
+                "hub_id": h,
+                "name": hub.name,
+                "macro_region": hub.macro_region,
+                "grid_region": hub.grid_region,
+                "jobs": int(r["jobs"]) if r is not None else 0,
+                "it_mw": float(r["it_mw"]) if r is not None else 0.0,
+                "meter_mw": meter,
+                "grid_mw": float(hub.grid_mw),
+                "power_utilisation": meter / hub.grid_mw if hub.grid_mw > 0 else 0.0,
+                "accelerators_used": acc,
+                "accelerators": inv,
+                "accelerator_utilisation": acc / inv if inv > 0 else 0.0,
+                "storage_used_tb": used_tb,
+                "storage_tb": float(hub.storage_tb),
+                "storage_utilisation": used_tb / hub.storage_tb if hub.storage_tb > 0 else 0.0,
+                "energy_mwh": float(r["energy_mwh"]) if r is not None else 0.0,
+                "energy_cost_cny": float(r["energy_cost_cny"]) if r is not None else 0.0,
+                "carbon_t": float(r["carbon_t"]) if r is not None else 0.0,
+                "carbon_cost_cny": float(r["carbon_cost_cny"]) if r is not None else 0.0,
+                "storage_cost_cny": float(st["storage_cost_cny"]) if st is not None else 0.0,
+            }
+        )
+    hub_usage = pd.DataFrame(rows)
+    used = placed.groupby(["hub_id", "accel_id"])["accel_count"].sum()
+    acc_rows = []
+    for row in sc.hub_accelerators.itertuples(index=False):
+        n = int(used.get((row.hub_id, row.accel_id), 0))
+        acc_rows.append(
+            {
+                "hub_id": row.hub_id,
+                "accel_id": row.accel_id,
+                "used": n,
+                "count": int(row.count),
+                "utilisation": n / row.count if row.count > 0 else (math.inf if n else 0.0),
+            }
+        )
+    for (h, k), n in used.items():
+        if not ((sc.hub_accelerators["hub_id"] == h) & (sc.hub_accelerators["accel_id"] == k)).any():
+            acc_rows.append({"hub_id": h, "accel_id": k, "used": int(n), "count": 0, "utilisation": math.inf})
+    accel_usage = pd.DataFrame(acc_rows, columns=["hub_id", "accel_id", "used", "count", "utilisation"])
+    return hub_usage, accel_usage
+
+
+def cost_table(*, energy: float, carbon: float, storage: float, transfer: float, unplaced: float) -> pd.DataFrame:
+    """The cost breakdown by term, with the total and each term's share."""
+    values = dict(zip(COST_TERMS, (energy, carbon, storage, transfer, unplaced), strict=True))
+    total = sum(values.values())
+    rows = [{"term": k, "cost_cny": v, "share": v / total if total else 0.0} for k, v in values.items()]
+    rows.append({"term": "total", "cost_cny": total, "share": 1.0 if total else 0.0})
+    return pd.DataFrame(rows)

@@ -1,0 +1,293 @@
+"""Turn a scenario and its network into the sparse index sets and coefficients of the model.
+
+Nothing here imports Pyomo: the sets are plain Python and pandas, so the verifier, the
+infeasibility explainer and other builders can share the scenario's meaning without the model.
+The structure (which variables exist) depends only on data classes, job restrictions,
+overrides and the network topology; capacities and prices are parameters, so that what-if
+variants that change only numbers can re-solve the same model.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+import pandas as pd
+
+from eastwest_opt.network import Arc, Network, Route, route_arcs
+from eastwest_opt.scenario import Scenario, allowed_hub_set, is_missing
+
+ANY_ZONE = "*"
+Commodity = tuple[str, str, str]  # (kind, source hub, zone)
+ArtifactGroup = tuple[str, str, float]  # (training hub, serving hub, latency bound in ms)
+
+
+@dataclass
+class ModelData:
+    """Index sets and coefficients of the placement model, derived from a scenario."""
+
+    hubs: list[str]
+    hub_region: dict[str, str]
+    pue: dict[str, float]
+    price_cny_per_kwh: dict[str, float]
+    grid_mw: dict[str, float]
+    storage_tb: dict[str, float]
+    carbon_kg_per_kwh: dict[str, float]
+    storage_price_cny_per_tb_month: dict[str, float]
+    storage_months: float
+    inventory: dict[tuple[str, str], float]  # (hub, accel) -> count
+    arcs: list[Arc]
+    arc_capacity_tb: dict[Arc, float]
+    arc_cost_cny_per_tb: dict[Arc, float]
+    pairs: pd.DataFrame  # one row per allowed (job, hub) with derived coefficients
+    jobs: list[str]
+    unplaceable_penalty: dict[str, float]  # jobs that may stay unplaced -> penalty CNY
+    job_dataset: dict[str, str]
+    datasets: list[str]
+    size_tb: dict[str, float]
+    origin: dict[str, str]
+    min_replicas: dict[str, int]
+    min_grid_regions: dict[str, int]
+    dataset_zone: dict[str, str]
+    replica_hubs: dict[str, list[str]]  # dataset -> hubs that may hold a durable replica
+    staging_hubs: dict[str, list[str]]  # dataset -> hubs that may hold a staged copy
+    dataset_regions: dict[str, list[str]]  # datasets needing >= 2 regions -> candidate regions
+    commodities: dict[Commodity, list[Arc]]  # traffic commodity -> arcs it may use
+    artifact_routes: dict[ArtifactGroup, list[Route]]
+    artifact_jobs: dict[ArtifactGroup, list[str]]
+    artifact_tb: dict[str, float]
+    carbon_price_cny_per_t: float
+    carbon_budget_t: float | None
+    zones: dict[str, frozenset[str] | None] = field(default_factory=dict)
+
+    @property
+    def jh(self) -> list[tuple[str, str]]:
+        return list(zip(self.pairs["job_id"], self.pairs["hub_id"], strict=True))
+
+
+def localization(scenario: Scenario) -> tuple[dict[str, frozenset[str] | None], dict[str, str], dict[str, bool]]:
+    """Localization by data class, as domain restrictions of the sparse index sets.
+
+    For a dataset ``d`` of class ``c`` born at ``o(d)`` the allowed hubs are
+    ``H_c(d) = H`` (class ``*``), ``{o(d)}`` (class ``origin``) or the class's hub list.
+    Durable replicas ``y[d,h]``, staged copies ``s[d,h]`` and trainings ``x[j,h]`` of jobs on
+    ``d`` exist only for ``h in H_c(d)``; staged copies only when the class allows staging;
+    and replication and staging traffic of ``d`` crosses only arcs with both ends in
+    ``H_c(d)`` (its zone). Returns the allowed hubs per dataset (``None``: every hub), the
+    zone id per dataset, and whether staging is allowed per dataset.
+    """
+    classes = scenario.data_classes.set_index("class_id")
+    allowed: dict[str, frozenset[str] | None] = {}
+    zone: dict[str, str] = {}
+    staging: dict[str, bool] = {}
+    for ds in scenario.datasets.itertuples(index=False):
+        cls = classes.loc[ds.class_id]
+        hubs = allowed_hub_set(str(cls["allowed_hubs"]), ds.origin_hub)
+        allowed[ds.dataset_id] = hubs
+        zone[ds.dataset_id] = ANY_ZONE if hubs is None else str(ds.class_id)
+        if str(cls["allowed_hubs"]).strip() == "origin":
+            zone[ds.dataset_id] = f"{ds.class_id}@{ds.origin_hub}"
+        staging[ds.dataset_id] = bool(cls["staging_allowed"])
+    return allowed, zone, staging
+
+
+def job_hub_pairs(scenario: Scenario, allowed: dict[str, frozenset[str] | None]) -> pd.DataFrame:
+    """Every (job, hub) pair a job may train at, with its derived or overridden figures.
+
+    Derived: accelerator type and count from the job, ``it_mw = count * kw_per_accel / 1000``,
+    ``energy_mwh = it_mw * runtime_h * pue[h]``, energy cost
+    ``energy_mwh * 1000 * price[h] * (1 - subsidy[h, k])`` unless a fixed cost is given,
+    ``carbon_t = energy_mwh * carbon_kg_per_kwh[h]`` (kg/kWh = t/MWh). Overrides replace any
+    of accel_id, accel_count, it_mw, runtime_h and the energy cost for one (job, hub).
+    """
+    hubs = scenario.hubs.set_index("hub_id")
+    kw = dict(zip(scenario.accelerators["accel_id"], scenario.accelerators["kw_per_accel"], strict=True))
+    ha = scenario.hub_accelerators
+    subsidy = {
+        (h, k): float(s)
+        for h, k, s in zip(ha["hub_id"], ha["accel_id"], ha["energy_subsidy_share"], strict=True)
+    }
+    dataset_of = dict(zip(scenario.datasets["dataset_id"], scenario.datasets["dataset_id"], strict=True))
+    overrides = {
+        (o.job_id, o.hub_id): o for o in scenario.overrides.itertuples(index=False)
+    }
+    rows = []
+    for job in scenario.jobs.itertuples(index=False):
+        hubs_ok = allowed[dataset_of[job.dataset_id]]
+        for h in scenario.hubs["hub_id"]:
+            if hubs_ok is not None and h not in hubs_ok:
+                continue
+            if job.allowed_hubs and h not in job.allowed_hubs:
+                continue
+            o = overrides.get((job.job_id, h))
+            accel = o.accel_id if o is not None and o.accel_id else job.accel_id
+            count = job.accel_count
+            if o is not None and not is_missing(o.accel_count):
+                count = int(o.accel_count)
+            it_mw = count * kw[accel] / 1000.0
+            if o is not None and not is_missing(o.it_mw):
+                it_mw = float(o.it_mw)
+            runtime = float(job.runtime_h)
+            if o is not None and not is_missing(o.runtime_h):
+                runtime = float(o.runtime_h)
+            pue = float(hubs.at[h, "pue"])
+            energy_mwh = it_mw * runtime * pue
+            share = subsidy.get((h, accel), 0.0)
+            fixed = float(o.fixed_cost_cny) if o is not None and not is_missing(o.fixed_cost_cny) else math.nan
+            rows.append(
+                {
+                    "job_id": job.job_id,
+                    "hub_id": h,
+                    "dataset_id": job.dataset_id,
+                    "accel_id": accel,
+                    "accel_count": int(count),
+                    "it_mw": it_mw,
+                    "meter_mw": it_mw * pue,
+                    "runtime_h": runtime,
+                    "energy_mwh": energy_mwh,
+                    "subsidy_share": share,
+                    "fixed_cost_cny": fixed,
+                    "carbon_t": energy_mwh * float(hubs.at[h, "carbon_kg_per_kwh"]),
+                }
+            )
+    columns = [
+        "job_id", "hub_id", "dataset_id", "accel_id", "accel_count", "it_mw", "meter_mw",
+        "runtime_h", "energy_mwh", "subsidy_share", "fixed_cost_cny", "carbon_t",
+    ]
+    return pd.DataFrame(rows, columns=columns)
+
+
+def energy_cost_cny(pairs: pd.DataFrame, price_cny_per_kwh: dict[str, float]) -> pd.Series:
+    """Energy cost of each (job, hub) pair at the given hub prices."""
+    price = pairs["hub_id"].map(price_cny_per_kwh)
+    derived = pairs["energy_mwh"] * 1000.0 * price * (1.0 - pairs["subsidy_share"])
+    return derived.where(pairs["fixed_cost_cny"].isna(), pairs["fixed_cost_cny"])
+
+
+def prepare(scenario: Scenario, network: Network) -> ModelData:
+    """Derive the model's sets and coefficients from a validated scenario."""
+    hubs = scenario.hubs
+    hub_ids = list(hubs["hub_id"])
+    allowed, zone_of, staging_ok = localization(scenario)
+    pairs = job_hub_pairs(scenario, allowed)
+    jobs = scenario.jobs.set_index("job_id")
+
+    # artifact delivery: candidate routes within each job's latency bound
+    routes: dict[ArtifactGroup, list[Route]] = {}
+    group_jobs: dict[ArtifactGroup, list[str]] = defaultdict(list)
+    keep = []
+    for job_id, h in zip(pairs["job_id"], pairs["hub_id"], strict=True):
+        job = jobs.loc[job_id]
+        bound = float(job["max_latency_ms"]) if not is_missing(job["max_latency_ms"]) else math.inf
+        ok = True
+        groups = []
+        for t in job["serving_hubs"]:
+            if t == h:
+                continue
+            key = (h, t, bound)
+            if key not in routes:
+                routes[key] = network.candidate_routes(h, t, bound, scenario.artifact_paths_k)
+            if not routes[key]:
+                ok = False
+                break
+            groups.append(key)
+        keep.append(ok)
+        if ok and float(job["artifact_tb"]) > 0:
+            for key in groups:
+                group_jobs[key].append(job_id)
+    pairs = pairs.loc[keep].reset_index(drop=True)
+    routes = {k: v for k, v in routes.items() if k in group_jobs}
+
+    ds = scenario.datasets.set_index("dataset_id")
+    replica_hubs: dict[str, list[str]] = {}
+    staging_hubs: dict[str, list[str]] = {}
+    dataset_regions: dict[str, list[str]] = {}
+    region = dict(zip(hubs["hub_id"], hubs["grid_region"], strict=True))
+    for d in ds.index:
+        hubs_ok = allowed[d]
+        candidates = [h for h in hub_ids if hubs_ok is None or h in hubs_ok]
+        replica_hubs[d] = candidates
+        origin = ds.at[d, "origin_hub"]
+        staging_hubs[d] = [h for h in candidates if h != origin] if staging_ok[d] else []
+        if int(ds.at[d, "min_grid_regions"]) >= 2:
+            dataset_regions[d] = sorted({region[h] for h in candidates})
+
+    # traffic commodities: (kind, source hub, zone) over the arcs inside the zone
+    zones: dict[str, frozenset[str] | None] = {}
+    for d in ds.index:
+        zones[zone_of[d]] = allowed[d]
+    commodities: dict[Commodity, list[Arc]] = {}
+    for d in ds.index:
+        arcs = network.zone_arcs(allowed[d])
+        if not arcs:
+            continue
+        z = zone_of[d]
+        if len(replica_hubs[d]) > 1:
+            commodities.setdefault(("replication", ds.at[d, "origin_hub"], z), arcs)
+        if staging_hubs[d]:
+            for r in replica_hubs[d]:
+                commodities.setdefault(("staging", r, z), arcs)
+
+    arcs_df = network.arcs
+    inventory = {
+        (h, k): float(c)
+        for h, k, c in zip(
+            scenario.hub_accelerators["hub_id"],
+            scenario.hub_accelerators["accel_id"],
+            scenario.hub_accelerators["count"],
+            strict=True,
+        )
+    }
+    penalty: dict[str, float] = {}
+    if scenario.allow_unplaced:
+        for job_id, p in zip(scenario.jobs["job_id"], scenario.jobs["unplaced_penalty_cny"], strict=True):
+            if not is_missing(p):
+                penalty[job_id] = float(p)
+    return ModelData(
+        hubs=hub_ids,
+        hub_region=region,
+        pue=dict(zip(hubs["hub_id"], hubs["pue"].astype(float), strict=True)),
+        price_cny_per_kwh=dict(zip(hubs["hub_id"], hubs["price_cny_per_kwh"].astype(float), strict=True)),
+        grid_mw=dict(zip(hubs["hub_id"], hubs["grid_mw"].astype(float), strict=True)),
+        storage_tb=dict(zip(hubs["hub_id"], hubs["storage_tb"].astype(float), strict=True)),
+        carbon_kg_per_kwh=dict(zip(hubs["hub_id"], hubs["carbon_kg_per_kwh"].astype(float), strict=True)),
+        storage_price_cny_per_tb_month=dict(
+            zip(hubs["hub_id"], hubs["storage_price_cny_per_tb_month"].astype(float), strict=True)
+        ),
+        storage_months=scenario.storage_months,
+        inventory=inventory,
+        arcs=list(arcs_df.index),
+        arc_capacity_tb=arcs_df["capacity_tb"].to_dict(),
+        arc_cost_cny_per_tb=arcs_df["cost_cny_per_tb"].to_dict(),
+        pairs=pairs,
+        jobs=list(scenario.jobs["job_id"]),
+        unplaceable_penalty=penalty,
+        job_dataset=dict(zip(scenario.jobs["job_id"], scenario.jobs["dataset_id"], strict=True)),
+        datasets=list(ds.index),
+        size_tb=ds["size_tb"].astype(float).to_dict(),
+        origin=ds["origin_hub"].to_dict(),
+        min_replicas=ds["min_replicas"].astype(int).to_dict(),
+        min_grid_regions=ds["min_grid_regions"].astype(int).to_dict(),
+        dataset_zone=zone_of,
+        replica_hubs=replica_hubs,
+        staging_hubs=staging_hubs,
+        dataset_regions=dataset_regions,
+        commodities=commodities,
+        artifact_routes=routes,
+        artifact_jobs=dict(group_jobs),
+        artifact_tb=dict(zip(scenario.jobs["job_id"], scenario.jobs["artifact_tb"].astype(float), strict=True)),
+        carbon_price_cny_per_t=scenario.carbon_price_cny_per_t,
+        carbon_budget_t=scenario.carbon_budget_t,
+        zones=zones,
+    )
+
+
+def arcs_of_routes(routes: dict[ArtifactGroup, list[Route]]) -> dict[Arc, list[tuple[ArtifactGroup, int]]]:
+    """For each arc, the (artifact group, route index) pairs whose route crosses it."""
+    out: dict[Arc, list[tuple[ArtifactGroup, int]]] = defaultdict(list)
+    for key, rs in routes.items():
+        for i, r in enumerate(rs):
+            for arc in route_arcs(r):
+                out[arc].append((key, i))
+    return out

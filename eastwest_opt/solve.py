@@ -1,0 +1,193 @@
+"""Solve a scenario: network -> prepare -> build -> HiGHS (persistent) -> plan -> verify.
+
+The result is always one :class:`~eastwest_opt.plan.Plan` whose status says which of
+optimal, feasible (a time limit stopped the search; bound and gap given), infeasible, or no
+solution found in time holds. The API raises :class:`InfeasibleError` and
+:class:`NoSolutionError` for the last two, so a caller never mistakes them for plans.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any
+
+import pyomo.environ as pyo
+
+from eastwest_opt.errors import InfeasibleError, NoSolutionError, VerificationError
+from eastwest_opt.model import build_model
+from eastwest_opt.network import Network, build_network
+from eastwest_opt.plan import Plan, extract_plan
+from eastwest_opt.prepare import ModelData, prepare
+from eastwest_opt.scenario import Scenario, load_scenario
+
+
+class Status(StrEnum):
+    """Outcome of a solve."""
+
+    OPTIMAL = "optimal"  # proven within the relative gap asked for
+    FEASIBLE = "feasible"  # a plan, but a limit stopped the proof; bound and gap say how good
+    INFEASIBLE = "infeasible"  # proven: no plan satisfies every constraint
+    NO_SOLUTION = "no_solution"  # a limit stopped the search before any plan was found
+
+
+@dataclass(frozen=True)
+class SolveOptions:
+    """Solver controls; ``None`` takes the scenario's default."""
+
+    time_limit_s: float | None = None
+    mip_rel_gap: float | None = None
+    threads: int | None = None
+
+    def resolved(self, scenario: Scenario) -> SolveOptions:
+        d = scenario.solver
+        return SolveOptions(
+            time_limit_s=self.time_limit_s if self.time_limit_s is not None else d.time_limit_s,
+            mip_rel_gap=self.mip_rel_gap if self.mip_rel_gap is not None else d.mip_rel_gap,
+            threads=self.threads if self.threads is not None else d.threads,
+        )
+
+
+@dataclass
+class SolveResult:
+    """What the solver said, before the plan is extracted."""
+
+    status: Status
+    objective: float | None
+    bound: float | None
+    gap: float | None
+    seconds: float
+    termination: str
+
+
+@dataclass
+class PlacementModel:
+    """A built model with its persistent HiGHS instance, ready to solve and re-solve."""
+
+    scenario: Scenario
+    network: Network
+    data: ModelData
+    model: pyo.ConcreteModel
+    timings: dict[str, float] = field(default_factory=dict)
+    _solver: Any = None
+
+    @classmethod
+    def build(cls, scenario: Scenario) -> PlacementModel:
+        timings: dict[str, float] = {}
+        t0 = time.perf_counter()
+        network = build_network(scenario)
+        t1 = time.perf_counter()
+        data = prepare(scenario, network)
+        _presolve_checks(scenario, data)
+        t2 = time.perf_counter()
+        model = build_model(data)
+        t3 = time.perf_counter()
+        timings.update(network_s=t1 - t0, prepare_s=t2 - t1, build_s=t3 - t2)
+        return cls(scenario=scenario, network=network, data=data, model=model, timings=timings)
+
+    def run(self, options: SolveOptions) -> SolveResult:
+        """Solve (or re-solve) the model with HiGHS through Pyomo's persistent interface."""
+        from pyomo.contrib.solver.common.results import TerminationCondition
+        from pyomo.contrib.solver.solvers.highs import Highs
+
+        t0 = time.perf_counter()
+        if self._solver is None:
+            self._solver = Highs()
+        opts = options.resolved(self.scenario)
+        results = self._solver.solve(
+            self.model,
+            tee=False,
+            load_solutions=False,
+            raise_exception_on_nonoptimal_result=False,
+            time_limit=opts.time_limit_s,
+            rel_gap=opts.mip_rel_gap,
+            threads=opts.threads,
+        )
+        seconds = time.perf_counter() - t0
+        self.timings["solve_s"] = seconds
+        tc = results.termination_condition
+        has_solution = results.incumbent_objective is not None
+        if tc in (TerminationCondition.provenInfeasible, TerminationCondition.infeasibleOrUnbounded):
+            return SolveResult(Status.INFEASIBLE, None, None, None, seconds, tc.name)
+        if not has_solution:
+            return SolveResult(Status.NO_SOLUTION, None, results.objective_bound, None, seconds, tc.name)
+        results.solution_loader.load_vars()
+        objective = float(results.incumbent_objective)
+        bound = results.objective_bound
+        bound = float(bound) if bound is not None and math.isfinite(bound) else None
+        gap = None
+        if bound is not None:
+            gap = max(0.0, objective - bound) / max(abs(objective), 1e-9)
+        optimal = tc == TerminationCondition.convergenceCriteriaSatisfied
+        status = Status.OPTIMAL if optimal else Status.FEASIBLE
+        if optimal and bound is None:
+            bound, gap = objective, 0.0
+        return SolveResult(status, objective, bound, gap, seconds, tc.name)
+
+
+def _presolve_checks(scenario: Scenario, data: ModelData) -> None:
+    """Cheap checks that prove infeasibility before any solve."""
+    placeable = set(data.pairs["job_id"])
+    stuck = [j for j in data.jobs if j not in placeable and j not in data.unplaceable_penalty]
+    if stuck:
+        names = ", ".join(stuck[:5]) + (" ..." if len(stuck) > 5 else "")
+        raise InfeasibleError(
+            f"{len(stuck)} job(s) must be placed but have no hub their data class, hub restriction "
+            f"and latency bound allow: {names}"
+        )
+
+
+def solve(
+    scenario: Scenario | str | None = None,
+    *,
+    time_limit_s: float | None = None,
+    mip_rel_gap: float | None = None,
+    threads: int | None = None,
+    verify: bool = True,
+) -> Plan:
+    """Solve a scenario (a :class:`Scenario`, a folder, or ``None`` for the shipped one).
+
+    Returns a verified :class:`Plan`. Raises :class:`InfeasibleError` when no plan exists,
+    :class:`NoSolutionError` when the time limit passed before any plan was found, and
+    :class:`VerificationError` if the independent verifier rejects the solver's plan.
+    """
+    t0 = time.perf_counter()
+    if not isinstance(scenario, Scenario):
+        scenario = load_scenario(scenario)
+    pm = PlacementModel.build(scenario)
+    options = SolveOptions(time_limit_s, mip_rel_gap, threads).resolved(scenario)
+    return solve_model(pm, options, verify=verify, started=t0)
+
+
+def solve_model(
+    pm: PlacementModel, options: SolveOptions, *, verify: bool = True, started: float | None = None
+) -> Plan:
+    """Solve a built model and turn the solution into a verified plan."""
+    from eastwest_opt.verify import verify_plan
+
+    t0 = started if started is not None else time.perf_counter()
+    result = pm.run(options)
+    if result.status == Status.INFEASIBLE:
+        raise InfeasibleError(f"scenario {pm.scenario.name!r} has no feasible plan")
+    if result.status == Status.NO_SOLUTION:
+        raise NoSolutionError(
+            f"no feasible plan found within the time limit of {options.time_limit_s:g} s; "
+            "raise --time-limit"
+        )
+    t1 = time.perf_counter()
+    plan = extract_plan(pm, result, options)
+    plan.timings["plan_s"] = time.perf_counter() - t1
+    if verify:
+        t2 = time.perf_counter()
+        report = verify_plan(pm.scenario, plan)
+        plan.timings["verify_s"] = time.perf_counter() - t2
+        plan.verification = report
+        if not report.ok:
+            raise VerificationError(
+                f"the solver's plan failed verification: {report.violations[0]} "
+                f"({len(report.violations)} violation(s))"
+            )
+    plan.timings["total_s"] = time.perf_counter() - t0
+    return plan
