@@ -19,9 +19,9 @@ __version__ = "0.1.0"
 _EXPORTS = {
     "load_scenario": "eastwest_opt.scenario",
     "Scenario": "eastwest_opt.scenario",
-    "solve": "eastwest_opt.solve",
-    "Status": "eastwest_opt.solve",
-    "PlacementModel": "eastwest_opt.solve",
+    "solve": "eastwest_opt.solver",
+    "Status": "eastwest_opt.solver",
+    "PlacementModel": "eastwest_opt.solver",
     "Plan": "eastwest_opt.plan",
     "read_plan": "eastwest_opt.plan",
     "verify_plan": "eastwest_opt.verify",

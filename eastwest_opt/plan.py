@@ -21,7 +21,7 @@ from eastwest_opt.errors import OutputExistsError, Problem, ScenarioError
 from eastwest_opt.network import route_arcs
 
 if TYPE_CHECKING:
-    from eastwest_opt.solve import PlacementModel, SolveOptions, SolveResult
+    from eastwest_opt.solver import PlacementModel, SolveOptions, SolveResult
     from eastwest_opt.verify import VerificationReport
 
 ROUTE_SEP = ">"

@@ -1,0 +1,185 @@
+"""The ``eastwest-opt`` command: a thin layer over the Python API.
+
+Each command parses its options, calls the API and prints. Errors print one line on
+standard error and exit with a code that says what happened (see :class:`ExitCode`); the
+traceback is shown only with ``--debug``. Heavy imports live inside the commands so that
+``--help`` and ``--version`` answer at once.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import traceback
+from collections.abc import Callable
+from pathlib import Path
+from typing import Annotated, Any, TypeVar
+
+import typer
+
+from eastwest_opt import __version__
+from eastwest_opt.errors import EastWestError, ExitCode, ScenarioError
+
+app = typer.Typer(
+    name="eastwest-opt",
+    help=(
+        "Placement optimiser for China's East Data, West Computing strategy: where each AI "
+        "training job trains, where each dataset keeps replicas, and how traffic routes over "
+        "the inter-hub backbone, at minimum cost.\n\n"
+        "Exit codes: 0 verified plan or valid input; 1 internal error; 2 invalid input; "
+        "3 infeasible scenario; 4 no plan found within the time limit; 5 plan failed "
+        "verification; 6 output folder exists."
+    ),
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+
+T = TypeVar("T")
+DebugOpt = Annotated[bool, typer.Option("--debug", help="Show the full traceback of any error.")]
+ScenarioArg = Annotated[
+    Path | None,
+    typer.Argument(
+        help="Scenario folder (scenario.yaml and CSV tables). Omit it for the shipped eight-hub scenario.",
+        show_default=False,
+    ),
+]
+
+
+def _err(message: str) -> None:
+    typer.secho(f"error: {message}", fg=typer.colors.RED, err=True)
+
+
+def _run(debug: bool, action: Callable[[], T]) -> T:
+    """Run an API call; turn known errors into one line and an exit code."""
+    try:
+        return action()
+    except ScenarioError as exc:
+        if debug:
+            traceback.print_exc()
+        for problem in exc.problems[:20]:
+            _err(str(problem))
+        if len(exc.problems) > 20:
+            _err(f"... and {len(exc.problems) - 20} more problems")
+        raise typer.Exit(int(exc.exit_code)) from None
+    except EastWestError as exc:
+        if debug:
+            traceback.print_exc()
+        _err(str(exc))
+        raise typer.Exit(int(exc.exit_code)) from None
+    except (typer.Exit, typer.Abort, KeyboardInterrupt):
+        raise
+    except Exception as exc:
+        if debug:
+            traceback.print_exc()
+        else:
+            _err(f"internal error: {type(exc).__name__}: {exc} (run with --debug for the traceback)")
+        raise typer.Exit(int(ExitCode.ERROR)) from None
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"eastwest-opt {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _main(
+    version: Annotated[
+        bool,
+        typer.Option("--version", callback=_version, is_eager=True, help="Print the version and exit."),
+    ] = False,
+) -> None:
+    """Placement optimiser for East Data, West Computing."""
+
+
+@app.command()
+def solve(
+    scenario: ScenarioArg = None,
+    out: Annotated[
+        Path | None, typer.Option("--out", "-o", help="Write the plan's CSV tables and summary.json here.")
+    ] = None,
+    overwrite: Annotated[bool, typer.Option(help="Replace the --out folder if it exists.")] = False,
+    time_limit: Annotated[
+        float | None, typer.Option("--time-limit", min=0.001, help="Solver time limit in seconds [scenario default].")
+    ] = None,
+    gap: Annotated[
+        float | None, typer.Option("--gap", min=0.0, max=0.999, help="Relative MIP gap to stop at [scenario default].")
+    ] = None,
+    threads: Annotated[int | None, typer.Option("--threads", min=1, help="Solver threads [HiGHS default].")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the plan summary as JSON instead of tables.")] = False,
+    debug: DebugOpt = False,
+) -> None:
+    """Solve a scenario and print a verified plan; optionally write it with --out."""
+    from eastwest_opt.scenario import load_scenario
+    from eastwest_opt.solver import solve as solve_api
+
+    def action() -> Any:
+        sc = load_scenario(scenario)
+        plan = solve_api(sc, time_limit_s=time_limit, mip_rel_gap=gap, threads=threads)
+        if out is not None:
+            plan.write(out, overwrite=overwrite)
+        return sc, plan
+
+    sc, plan = _run(debug, action)
+    if as_json:
+        typer.echo(json.dumps(plan.summary(), indent=2))
+    else:
+        from eastwest_opt.summary import print_plan
+
+        print_plan(sc, plan)
+        if out is not None:
+            typer.echo(f"Plan written to {out}")
+
+
+@app.command()
+def verify(
+    scenario: Annotated[Path, typer.Argument(help="Scenario folder the plan was solved for.")],
+    plan_dir: Annotated[Path, typer.Argument(help="Plan folder written by 'solve --out'.")],
+    as_json: Annotated[bool, typer.Option("--json", help="Print the verdict as JSON.")] = False,
+    debug: DebugOpt = False,
+) -> None:
+    """Check a written plan against a scenario with the independent verifier."""
+    from eastwest_opt.plan import read_plan
+    from eastwest_opt.scenario import load_scenario
+    from eastwest_opt.verify import verify_plan
+
+    report = _run(debug, lambda: verify_plan(load_scenario(scenario), read_plan(plan_dir)))
+    if as_json:
+        typer.echo(
+            json.dumps(
+                {"ok": report.ok, "violations": [str(v) for v in report.violations], "costs_cny": report.costs_cny},
+                indent=2,
+            )
+        )
+    elif report.ok:
+        typer.echo(f"OK: the plan satisfies every constraint; objective {report.costs_cny['total']:,.0f} CNY recomputed.")
+    else:
+        for v in report.violations:
+            typer.secho(f"violation: {v}", fg=typer.colors.RED, err=True)
+        typer.secho(f"{len(report.violations)} violation(s)", fg=typer.colors.RED, err=True)
+    if not report.ok:
+        raise typer.Exit(int(ExitCode.VERIFICATION_FAILED))
+
+
+@app.command()
+def validate(
+    scenario: ScenarioArg = None,
+    debug: DebugOpt = False,
+) -> None:
+    """Check a scenario without solving; list every problem with file, row and column."""
+    from eastwest_opt.scenario import load_scenario
+
+    sc = _run(debug, lambda: load_scenario(scenario))
+    typer.echo(
+        f"OK: scenario {sc.name!r} is valid ({len(sc.hubs)} hubs, {len(sc.links)} links, "
+        f"{len(sc.datasets)} datasets, {len(sc.jobs)} jobs)."
+    )
+
+
+def main() -> None:
+    """Console entry point."""
+    try:
+        app()
+    except BrokenPipeError:  # e.g. piped into head
+        sys.exit(0)

@@ -1,0 +1,92 @@
+"""The terminal summary of a plan, as a planner reads it."""
+
+from __future__ import annotations
+
+from rich.console import Console
+from rich.table import Table
+
+from eastwest_opt.plan import Plan
+from eastwest_opt.scenario import Scenario
+
+
+def _cny(v: float) -> str:
+    if abs(v) >= 1e6:
+        return f"{v / 1e6:,.2f} M"
+    if abs(v) >= 1e3:
+        return f"{v / 1e3:,.1f} k"
+    return f"{v:,.0f}"
+
+
+def print_plan(scenario: Scenario, plan: Plan, console: Console | None = None) -> None:
+    """Print the headline, cost breakdown, hub usage and busiest links of a plan."""
+    console = console or Console()
+    s = plan.summary()
+    status = s["status"]
+    verified = "verified" if s["verified"] else "NOT verified"
+    gap = f"{100 * s['gap']:.3f}%" if s["gap"] is not None else "n/a"
+    bound = _cny(s["bound_cny"]) if s["bound_cny"] is not None else "n/a"
+    console.print(
+        f"[bold]{scenario.name}[/bold]: [green]{status}[/green], {verified}. "
+        f"Total cost [bold]{_cny(s['objective_cny'])} CNY[/bold] "
+        f"(lower bound {bound} CNY, gap {gap}) over a {scenario.planning_window_hours:g} h window."
+    )
+    west = s["west_energy_share"]
+    west_text = f"{100 * west:.0f}% of training energy in the western hubs; " if west is not None else ""
+    console.print(
+        f"{s['jobs_placed']} of {s['jobs']} jobs placed; {west_text}"
+        f"{s['emissions_t']:,.0f} tCO2; {s['transfer_tb']:,.0f} TB moved over the backbone. "
+        f"Solved in {s['seconds'].get('total_s', 0):.2f} s."
+    )
+
+    costs = Table(title="Cost breakdown", title_justify="left")
+    costs.add_column("Term")
+    costs.add_column("CNY", justify="right")
+    costs.add_column("Share", justify="right")
+    for row in plan.costs.itertuples(index=False):
+        label = row.term.replace("_", " ")
+        style = "bold" if row.term == "total" else None
+        costs.add_row(label, f"{row.cost_cny:,.0f}", f"{100 * row.share:.1f}%", style=style)
+    console.print(costs)
+
+    hubs = Table(title="Hubs (used / available)", title_justify="left")
+    for col, justify in (
+        ("Hub", "left"), ("CNY/kWh", "right"), ("Jobs", "right"), ("Power MW", "right"),
+        ("Accelerators", "right"), ("Storage TB", "right"), ("Energy CNY", "right"),
+    ):
+        hubs.add_column(col, justify=justify)  # type: ignore[arg-type]
+    price = dict(zip(scenario.hubs["hub_id"], scenario.hubs["price_cny_per_kwh"], strict=True))
+    for h in plan.hub_usage.itertuples(index=False):
+        side = " (W)" if h.macro_region == "west" else " (E)" if h.macro_region == "east" else ""
+        hubs.add_row(
+            f"{h.name}{side}",
+            f"{price[h.hub_id]:.3f}",
+            str(h.jobs),
+            f"{h.meter_mw:,.1f}/{h.grid_mw:,.1f}",
+            f"{h.accelerators_used:,}/{h.accelerators:,.0f}",
+            f"{h.storage_used_tb:,.0f}/{h.storage_tb:,.0f}",
+            _cny(h.energy_cost_cny),
+        )
+    console.print(hubs)
+
+    flows = plan.link_flows
+    busy = flows[flows["total_tb"] > 0].sort_values("total_tb", ascending=False).head(10)
+    if len(busy):
+        links = Table(title="Busiest links (TB over the window)", title_justify="left")
+        for col in ("Link", "Replication", "Staging", "Artifacts", "Utilisation"):
+            links.add_column(col, justify="left" if col == "Link" else "right")
+        for f in busy.itertuples(index=False):
+            links.add_row(
+                f"{f.from_hub} -> {f.to_hub}",
+                f"{f.replication_tb:,.0f}",
+                f"{f.staging_tb:,.0f}",
+                f"{f.artifact_tb:,.1f}",
+                f"{100 * f.utilisation:.1f}%",
+            )
+        console.print(links)
+
+    unplaced = plan.placements[plan.placements["status"] == "unplaced"]
+    if len(unplaced):
+        console.print(
+            f"[yellow]Unplaced ({len(unplaced)}):[/yellow] "
+            + ", ".join(f"{r.job_id} (penalty {_cny(r.unplaced_penalty_cny)} CNY)" for r in unplaced.itertuples())
+        )
