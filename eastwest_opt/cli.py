@@ -153,7 +153,9 @@ def verify(
             )
         )
     elif report.ok:
-        typer.echo(f"OK: the plan satisfies every constraint; objective {report.costs_cny['total']:,.0f} CNY recomputed.")
+        typer.echo(
+            f"OK: the plan satisfies every constraint; objective {report.costs_cny['total']:,.0f} CNY recomputed."
+        )
     else:
         for v in report.violations:
             typer.secho(f"violation: {v}", fg=typer.colors.RED, err=True)

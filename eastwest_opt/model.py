@@ -47,12 +47,8 @@ def add_sets_and_parameters(m: pyo.ConcreteModel, data: ModelData) -> None:
     m.JU = pyo.Set(initialize=sorted(data.unplaceable_penalty), ordered=True)
     m.D = pyo.Set(initialize=data.datasets, ordered=True)
     m.JH = pyo.Set(initialize=data.jh, dimen=2, ordered=True)
-    m.DH = pyo.Set(
-        initialize=[(d, h) for d in data.datasets for h in data.replica_hubs[d]], dimen=2, ordered=True
-    )
-    m.DS = pyo.Set(
-        initialize=[(d, h) for d in data.datasets for h in data.staging_hubs[d]], dimen=2, ordered=True
-    )
+    m.DH = pyo.Set(initialize=[(d, h) for d in data.datasets for h in data.replica_hubs[d]], dimen=2, ordered=True)
+    m.DS = pyo.Set(initialize=[(d, h) for d in data.datasets for h in data.staging_hubs[d]], dimen=2, ordered=True)
     m.DG = pyo.Set(
         initialize=[(d, g) for d, regions in data.dataset_regions.items() for g in regions],
         dimen=2,
@@ -87,9 +83,7 @@ def add_sets_and_parameters(m: pyo.ConcreteModel, data: ModelData) -> None:
     m.grid_mw = pyo.Param(m.H, initialize=data.grid_mw, mutable=True)
     m.storage_tb = pyo.Param(m.H, initialize=data.storage_tb, mutable=True)
     m.storage_price = pyo.Param(m.H, initialize=data.storage_price_cny_per_tb_month, mutable=True)
-    m.inventory = pyo.Param(
-        m.HK, initialize={hk: data.inventory.get(hk, 0.0) for hk in accel_hub}, mutable=True
-    )
+    m.inventory = pyo.Param(m.HK, initialize={hk: data.inventory.get(hk, 0.0) for hk in accel_hub}, mutable=True)
     m.cap_tb = pyo.Param(m.A, initialize=data.arc_capacity_tb, mutable=True)
     m.arc_cost = pyo.Param(m.A, initialize=data.arc_cost_cny_per_tb, mutable=True)
     m.carbon_price = pyo.Param(initialize=data.carbon_price_cny_per_t, mutable=True)
@@ -114,7 +108,7 @@ def add_variables(m: pyo.ConcreteModel, data: ModelData) -> None:
 def add_assignment(m: pyo.ConcreteModel, data: ModelData) -> None:
     """assignment: every job trains at exactly one allowed hub or is left unplaced.
 
-        sum_{h : (j,h) in JH} x[j,h] + u[j] = 1      for all j in J   (u[j] exists for j in J_U)
+    sum_{h : (j,h) in JH} x[j,h] + u[j] = 1      for all j in J   (u[j] exists for j in J_U)
     """
     hubs_of: dict[str, list[str]] = defaultdict(list)
     for j, h in m.JH:
@@ -135,23 +129,20 @@ def add_assignment(m: pyo.ConcreteModel, data: ModelData) -> None:
 def add_durable_replicas(m: pyo.ConcreteModel, data: ModelData) -> None:
     """durable_replicas: count, origin and spread over grid regions.
 
-        y[d,o(d)] = 1                                        (origin keeps a replica)
-        sum_h y[d,h] >= r_d                                  (replica_count)
-        z[d,g] <= sum_{h in H_g} y[d,h]                      (region_cover)
-        sum_g z[d,g] >= g_d          for d with g_d >= 2     (region_spread)
+    y[d,o(d)] = 1                                        (origin keeps a replica)
+    sum_h y[d,h] >= r_d                                  (replica_count)
+    z[d,g] <= sum_{h in H_g} y[d,h]                      (region_cover)
+    sum_g z[d,g] >= g_d          for d with g_d >= 2     (region_spread)
     """
     hubs_of: dict[str, list[str]] = defaultdict(list)
     for d, h in m.DH:
         hubs_of[d].append(h)
-    m.replica_count = pyo.Constraint(
-        m.D, rule=lambda m, d: sum(m.y[d, h] for h in hubs_of[d]) >= data.min_replicas[d]
-    )
+    m.replica_count = pyo.Constraint(m.D, rule=lambda m, d: sum(m.y[d, h] for h in hubs_of[d]) >= data.min_replicas[d])
     if not len(m.DG):
         return
     m.region_cover = pyo.Constraint(
         m.DG,
-        rule=lambda m, d, g: m.z[d, g]
-        <= sum(m.y[d, h] for h in hubs_of[d] if data.hub_region[h] == g),
+        rule=lambda m, d, g: m.z[d, g] <= sum(m.y[d, h] for h in hubs_of[d] if data.hub_region[h] == g),
     )
     m.region_spread = pyo.Constraint(
         list(data.dataset_regions),
@@ -162,9 +153,9 @@ def add_durable_replicas(m: pyo.ConcreteModel, data: ModelData) -> None:
 def add_staging(m: pyo.ConcreteModel, data: ModelData) -> None:
     """staging: a job trains only where its data is; a staged copy comes from a replica hub.
 
-        x[j,h] <= y[d(j),h] + s[d(j),h]                      (data_gravity; s only where allowed)
-        sum_{r != h} q[d,r,h] = size_d * s[d,h]              (staging_supply)
-        q[d,r,h] <= size_d * y[d,r]                          (staging_source)
+    x[j,h] <= y[d(j),h] + s[d(j),h]                      (data_gravity; s only where allowed)
+    sum_{r != h} q[d,r,h] = size_d * s[d,h]              (staging_supply)
+    q[d,r,h] <= size_d * y[d,r]                          (staging_source)
     """
     staged = set(m.DS)
 
@@ -183,15 +174,13 @@ def add_staging(m: pyo.ConcreteModel, data: ModelData) -> None:
         m.DS,
         rule=lambda m, d, h: sum(m.q[d, r, h] for r in sources[d, h]) == data.size_tb[d] * m.s[d, h],
     )
-    m.staging_source = pyo.Constraint(
-        m.DRH, rule=lambda m, d, r, h: m.q[d, r, h] <= data.size_tb[d] * m.y[d, r]
-    )
+    m.staging_source = pyo.Constraint(m.DRH, rule=lambda m, d, r, h: m.q[d, r, h] <= data.size_tb[d] * m.y[d, r])
 
 
 def add_hub_power(m: pyo.ConcreteModel, data: ModelData) -> None:
     """hub_power: IT load times PUE fits the hub's grid allocation for new AI load.
 
-        sum_j it_mw[j,h] * pue[h] * x[j,h] <= grid_mw[h]      for all h
+    sum_j it_mw[j,h] * pue[h] * x[j,h] <= grid_mw[h]      for all h
     """
     terms: dict[str, list[tuple[tuple[str, str], float]]] = defaultdict(list)
     for row in data.pairs.itertuples(index=False):
@@ -205,7 +194,7 @@ def add_hub_power(m: pyo.ConcreteModel, data: ModelData) -> None:
 def add_accelerator_inventory(m: pyo.ConcreteModel, data: ModelData) -> None:
     """accelerator_inventory: accelerators of each type in use fit the hub's inventory.
 
-        sum_{j : k(j,h) = k} n[j,h] * x[j,h] <= inventory[h,k]      for all (h,k)
+    sum_{j : k(j,h) = k} n[j,h] * x[j,h] <= inventory[h,k]      for all (h,k)
     """
     terms: dict[tuple[str, str], list[tuple[tuple[str, str], int]]] = defaultdict(list)
     for row in data.pairs.itertuples(index=False):
@@ -218,16 +207,14 @@ def add_accelerator_inventory(m: pyo.ConcreteModel, data: ModelData) -> None:
 def add_storage(m: pyo.ConcreteModel, data: ModelData) -> None:
     """storage: durable replicas and staged copies fit the hub's storage.
 
-        sum_d size_d * (y[d,h] + s[d,h]) <= storage_tb[h]      for all h
+    sum_d size_d * (y[d,h] + s[d,h]) <= storage_tb[h]      for all h
     """
     terms: dict[str, list[object]] = defaultdict(list)
     for d, h in m.DH:
         terms[h].append(data.size_tb[d] * m.y[d, h])
     for d, h in m.DS:
         terms[h].append(data.size_tb[d] * m.s[d, h])
-    m.storage = pyo.Constraint(
-        [h for h in data.hubs if terms[h]], rule=lambda m, h: sum(terms[h]) <= m.storage_tb[h]
-    )
+    m.storage = pyo.Constraint([h for h in data.hubs if terms[h]], rule=lambda m, h: sum(terms[h]) <= m.storage_tb[h])
 
 
 def add_flow_conservation(m: pyo.ConcreteModel, data: ModelData) -> None:
@@ -289,8 +276,8 @@ def add_flow_conservation(m: pyo.ConcreteModel, data: ModelData) -> None:
 def add_link_capacity(m: pyo.ConcreteModel, data: ModelData) -> None:
     """link_capacity: all traffic on an arc fits its capacity over the window.
 
-        sum_c f[c,a] + sum_{(g,p) : a in route(g,p)} w[g,p] <= cap_tb[a]
-        cap_tb[a] = capacity_gbps[a] * window_h * 0.45                  for all arcs a
+    sum_c f[c,a] + sum_{(g,p) : a in route(g,p)} w[g,p] <= cap_tb[a]
+    cap_tb[a] = capacity_gbps[a] * window_h * 0.45                  for all arcs a
     """
     flows: dict[tuple[str, str], list[object]] = defaultdict(list)
     for c, u, v in m.CA:
@@ -328,7 +315,7 @@ def add_artifact_delivery(m: pyo.ConcreteModel, data: ModelData) -> None:
 def add_carbon_budget(m: pyo.ConcreteModel, data: ModelData) -> None:
     """carbon_budget: total emissions of training energy stay within the budget, if one is set.
 
-        sum_{(j,h)} carbon_t[j,h] * x[j,h] <= budget_t
+    sum_{(j,h)} carbon_t[j,h] * x[j,h] <= budget_t
     """
     m.emissions_t = pyo.Expression(
         expr=sum(row.carbon_t * m.x[row.job_id, row.hub_id] for row in data.pairs.itertuples(index=False))
@@ -341,12 +328,12 @@ def add_carbon_budget(m: pyo.ConcreteModel, data: ModelData) -> None:
 def add_objective(m: pyo.ConcreteModel, data: ModelData) -> None:
     """objective: total cost in CNY, each term its own expression.
 
-        energy   = sum_{(j,h)} E[j,h] * 1000 * price[h] * (1 - subsidy[h,k(j,h)]) * x[j,h]
-                   (or the override's fixed cost F[j,h] * x[j,h])
-        carbon   = carbon_price * sum_{(j,h)} carbon_t[j,h] * x[j,h]
-        storage  = months * sum_h storage_price[h] * sum_d size_d * (y[d,h] + s[d,h])
-        transfer = sum_a cost[a] * (sum_c f[c,a] + sum_{(g,p) : a in p} w[g,p])
-        unplaced = sum_j penalty_j * u[j]
+    energy   = sum_{(j,h)} E[j,h] * 1000 * price[h] * (1 - subsidy[h,k(j,h)]) * x[j,h]
+               (or the override's fixed cost F[j,h] * x[j,h])
+    carbon   = carbon_price * sum_{(j,h)} carbon_t[j,h] * x[j,h]
+    storage  = months * sum_h storage_price[h] * sum_d size_d * (y[d,h] + s[d,h])
+    transfer = sum_a cost[a] * (sum_c f[c,a] + sum_{(g,p) : a in p} w[g,p])
+    unplaced = sum_j penalty_j * u[j]
     """
     energy_terms = []
     for row in data.pairs.itertuples(index=False):
@@ -369,9 +356,7 @@ def add_objective(m: pyo.ConcreteModel, data: ModelData) -> None:
         for u, v in route_arcs(route):
             transfer.append(m.arc_cost[u, v] * m.w[g, p])
     m.cost_transfer = pyo.Expression(expr=sum(transfer))
-    m.cost_unplaced = pyo.Expression(
-        expr=sum(data.unplaceable_penalty[j] * m.u[j] for j in m.JU)
-    )
+    m.cost_unplaced = pyo.Expression(expr=sum(data.unplaceable_penalty[j] * m.u[j] for j in m.JU))
     m.objective = pyo.Objective(
         expr=m.cost_energy + m.cost_carbon + m.cost_storage + m.cost_transfer + m.cost_unplaced,
         sense=pyo.minimize,

@@ -37,9 +37,7 @@ class Network:
         """One-way latency of a route: the sum of its links' latencies."""
         return float(sum(self.graph.edges[u, v]["latency_ms"] for u, v in route_arcs(route)))
 
-    def candidate_routes(
-        self, source: str, target: str, max_latency_ms: float, k: int
-    ) -> list[Route]:
+    def candidate_routes(self, source: str, target: str, max_latency_ms: float, k: int) -> list[Route]:
         """Up to ``k`` loop-free routes from ``source`` to ``target``, fastest first, whose
         latency is at most ``max_latency_ms`` (``inf`` for no bound)."""
         if source == target:
@@ -77,7 +75,7 @@ class Network:
 def route_arcs(route: Iterable[str]) -> list[Arc]:
     """The directed arcs a route crosses, in order."""
     hubs = list(route)
-    return list(zip(hubs[:-1], hubs[1:], strict=False))
+    return list(itertools.pairwise(hubs))
 
 
 def build_network(scenario: Scenario) -> Network:

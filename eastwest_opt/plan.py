@@ -419,8 +419,16 @@ def link_flow_table(arcs: pd.DataFrame, traffic: pd.DataFrame, routes: pd.DataFr
     return pd.DataFrame(
         rows,
         columns=[
-            "link_id", "from_hub", "to_hub", "replication_tb", "staging_tb", "artifact_tb",
-            "total_tb", "capacity_tb", "utilisation", "cost_cny",
+            "link_id",
+            "from_hub",
+            "to_hub",
+            "replication_tb",
+            "staging_tb",
+            "artifact_tb",
+            "total_tb",
+            "capacity_tb",
+            "utilisation",
+            "cost_cny",
         ],
     )
 
@@ -439,7 +447,9 @@ def usage_tables(sc: Any, placements: pd.DataFrame, replicas: pd.DataFrame) -> t
         carbon_cost_cny=("carbon_cost_cny", "sum"),
         accelerators=("accel_count", "sum"),
     )
-    store = replicas.groupby("hub_id").agg(storage_used_tb=("size_tb", "sum"), storage_cost_cny=("storage_cost_cny", "sum"))
+    store = replicas.groupby("hub_id").agg(
+        storage_used_tb=("size_tb", "sum"), storage_cost_cny=("storage_cost_cny", "sum")
+    )
     inventory = sc.hub_accelerators.groupby("hub_id")["count"].sum()
     rows = []
     for hub in hubs.itertuples(index=False):

@@ -105,13 +105,10 @@ def job_hub_pairs(scenario: Scenario, allowed: dict[str, frozenset[str] | None])
     kw = dict(zip(scenario.accelerators["accel_id"], scenario.accelerators["kw_per_accel"], strict=True))
     ha = scenario.hub_accelerators
     subsidy = {
-        (h, k): float(s)
-        for h, k, s in zip(ha["hub_id"], ha["accel_id"], ha["energy_subsidy_share"], strict=True)
+        (h, k): float(s) for h, k, s in zip(ha["hub_id"], ha["accel_id"], ha["energy_subsidy_share"], strict=True)
     }
     dataset_of = dict(zip(scenario.datasets["dataset_id"], scenario.datasets["dataset_id"], strict=True))
-    overrides = {
-        (o.job_id, o.hub_id): o for o in scenario.overrides.itertuples(index=False)
-    }
+    overrides = {(o.job_id, o.hub_id): o for o in scenario.overrides.itertuples(index=False)}
     rows = []
     for job in scenario.jobs.itertuples(index=False):
         hubs_ok = allowed[dataset_of[job.dataset_id]]
@@ -152,8 +149,18 @@ def job_hub_pairs(scenario: Scenario, allowed: dict[str, frozenset[str] | None])
                 }
             )
     columns = [
-        "job_id", "hub_id", "dataset_id", "accel_id", "accel_count", "it_mw", "meter_mw",
-        "runtime_h", "energy_mwh", "subsidy_share", "fixed_cost_cny", "carbon_t",
+        "job_id",
+        "hub_id",
+        "dataset_id",
+        "accel_id",
+        "accel_count",
+        "it_mw",
+        "meter_mw",
+        "runtime_h",
+        "energy_mwh",
+        "subsidy_share",
+        "fixed_cost_cny",
+        "carbon_t",
     ]
     return pd.DataFrame(rows, columns=columns)
 

@@ -172,18 +172,14 @@ def _check_column(table: str, column: str) -> None:
     if table not in SCHEMAS:
         raise KeyError(f"no table {table!r}; tables are {', '.join(TABLE_ORDER)}")
     if column not in SCHEMAS[table].column_names:
-        raise ScenarioError(
-            [Problem(f"{table} table", f"no column {column!r}", column=column)]
-        )
+        raise ScenarioError([Problem(f"{table} table", f"no column {column!r}", column=column)])
 
 
 def _key_mask(frame: pd.DataFrame, table: str, key: str | tuple[str, ...]) -> pd.Series:
     schema = SCHEMAS[table]
     keys = (key,) if isinstance(key, str) else tuple(key)
     if len(keys) != len(schema.key):
-        raise ScenarioError(
-            [Problem(f"{table} table", f"a row is named by {', '.join(schema.key)}; got {key!r}")]
-        )
+        raise ScenarioError([Problem(f"{table} table", f"a row is named by {', '.join(schema.key)}; got {key!r}")])
     mask = pd.Series(True, index=frame.index)
     for col, value in zip(schema.key, keys, strict=True):
         mask &= frame[col] == value
@@ -301,9 +297,7 @@ def _check_yaml(config: dict[str, Any], file: str) -> list[Problem]:
     elif isinstance(solver, dict):
         for key in solver:
             if key not in _SOLVER_KEYS:
-                problems.append(
-                    Problem(file, f"unknown key solver.{key}; known: {', '.join(sorted(_SOLVER_KEYS))}")
-                )
+                problems.append(Problem(file, f"unknown key solver.{key}; known: {', '.join(sorted(_SOLVER_KEYS))}"))
     tables = config.get("tables")
     if tables is not None and not isinstance(tables, dict):
         problems.append(Problem(file, "'tables' must be a mapping of table name to CSV file"))
@@ -350,9 +344,7 @@ def _read_csv(path: Path) -> tuple[pd.DataFrame, Problem | None]:
     if not data.strip():
         return pd.DataFrame(), Problem(path.name, "file is empty; expected a header row")
     try:
-        frame = pd.read_csv(
-            path, dtype=str, keep_default_na=False, skipinitialspace=True, encoding="utf-8-sig"
-        )
+        frame = pd.read_csv(path, dtype=str, keep_default_na=False, skipinitialspace=True, encoding="utf-8-sig")
     except pd.errors.ParserError as exc:
         return pd.DataFrame(), Problem(path.name, f"malformed CSV: {_first_line(str(exc))}")
     frame.columns = [str(c).strip() for c in frame.columns]
@@ -431,9 +423,7 @@ def check_references(s: Scenario) -> list[Problem]:
             for i, value in frame[col.name].items():
                 for item in _refs(value, col.kind):
                     if item not in known:
-                        problems.append(
-                            Problem(file, f"unknown {what} {item!r}", row=int(i) + 2, column=col.name)
-                        )
+                        problems.append(Problem(file, f"unknown {what} {item!r}", row=int(i) + 2, column=col.name))
     links = s.links
     lfile = s.sources.get("links", "links.csv")
     for i, row in links.iterrows():

@@ -257,7 +257,7 @@ def parse_table(raw: pd.DataFrame, schema: TableSchema, file: str) -> tuple[pd.D
         if col.name not in present:
             if col.required:
                 problems.append(Problem(file, "required column is missing", column=col.name))
-            out[col.name] = pd.Series([col.default] * n, dtype=_dtype(col) if n else _dtype(col))
+            out[col.name] = pd.Series([col.default] * n, dtype=_dtype(col))
             continue
         values = raw[col.name]
         if isinstance(values, pd.DataFrame):  # duplicated column name
@@ -269,9 +269,7 @@ def parse_table(raw: pd.DataFrame, schema: TableSchema, file: str) -> tuple[pd.D
     return table, problems
 
 
-def _parse_column(
-    values: pd.Series, col: Column, file: str, rows: np.ndarray
-) -> tuple[pd.Series, list[Problem]]:
+def _parse_column(values: pd.Series, col: Column, file: str, rows: np.ndarray) -> tuple[pd.Series, list[Problem]]:
     problems: list[Problem] = []
     empty = values.map(_is_empty).to_numpy(dtype=bool)
     if col.required:
@@ -293,9 +291,7 @@ def _parse_column(
         if col.kind == "int":
             frac = ok & (np.where(ok, arr, 0.0) != np.round(np.where(ok, arr, 0.0)))
             for r, v in zip(rows[frac], values[frac], strict=True):
-                problems.append(
-                    Problem(file, f"expected an integer, got {_show(v)}", row=int(r), column=col.name)
-                )
+                problems.append(Problem(file, f"expected an integer, got {_show(v)}", row=int(r), column=col.name))
             ok &= ~frac
         out_of_range = np.zeros(len(arr), dtype=bool)
         a = np.where(ok, arr, 0.0)
@@ -332,9 +328,7 @@ def _parse_column(
         parsed = values.map(to_bool)
         bad = ~empty & parsed.isna().to_numpy()
         for r, v in zip(rows[bad], values[bad], strict=True):
-            problems.append(
-                Problem(file, f"expected true or false, got {_show(v)}", row=int(r), column=col.name)
-            )
+            problems.append(Problem(file, f"expected true or false, got {_show(v)}", row=int(r), column=col.name))
         return parsed.fillna(False).astype(bool), problems
     if col.kind in ("list",):
         parsed = values.map(split_list)

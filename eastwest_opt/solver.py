@@ -173,8 +173,7 @@ def solve_model(
         raise InfeasibleError(f"scenario {pm.scenario.name!r} has no feasible plan")
     if result.status == Status.NO_SOLUTION:
         raise NoSolutionError(
-            f"no feasible plan found within the time limit of {options.time_limit_s:g} s; "
-            "raise --time-limit"
+            f"no feasible plan found within the time limit of {options.time_limit_s:g} s; raise --time-limit"
         )
     t1 = time.perf_counter()
     plan = extract_plan(pm, result, options)
@@ -186,8 +185,7 @@ def solve_model(
         plan.verification = report
         if not report.ok:
             raise VerificationError(
-                f"the solver's plan failed verification: {report.violations[0]} "
-                f"({len(report.violations)} violation(s))"
+                f"the solver's plan failed verification: {report.violations[0]} ({len(report.violations)} violation(s))"
             )
     plan.timings["total_s"] = time.perf_counter() - t0
     return plan

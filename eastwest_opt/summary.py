@@ -50,8 +50,13 @@ def print_plan(scenario: Scenario, plan: Plan, console: Console | None = None) -
 
     hubs = Table(title="Hubs (used / available)", title_justify="left")
     for col, justify in (
-        ("Hub", "left"), ("CNY/kWh", "right"), ("Jobs", "right"), ("Power MW", "right"),
-        ("Accelerators", "right"), ("Storage TB", "right"), ("Energy CNY", "right"),
+        ("Hub", "left"),
+        ("CNY/kWh", "right"),
+        ("Jobs", "right"),
+        ("Power MW", "right"),
+        ("Accelerators", "right"),
+        ("Storage TB", "right"),
+        ("Energy CNY", "right"),
     ):
         hubs.add_column(col, justify=justify)  # type: ignore[arg-type]
     price = dict(zip(scenario.hubs["hub_id"], scenario.hubs["price_cny_per_kwh"], strict=True))

@@ -9,6 +9,7 @@ Every violation is named with its constraint family, so a broken plan says what 
 
 from __future__ import annotations
 
+import itertools
 import math
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -154,8 +155,14 @@ class _Checker:
             price = float(self.hubs.at[hub, "price_cny_per_kwh"])
             cost = energy * 1000.0 * price * (1.0 - self.subsidy.get((hub, accel), 0.0))
         carbon = energy * float(self.hubs.at[hub, "carbon_kg_per_kwh"])
-        return {"accel": accel, "count": count, "meter_mw": it_mw * pue, "energy_mwh": energy,
-                "energy_cost": cost, "carbon_t": carbon}
+        return {
+            "accel": accel,
+            "count": count,
+            "meter_mw": it_mw * pue,
+            "energy_mwh": energy,
+            "energy_cost": cost,
+            "carbon_t": carbon,
+        }
 
     # -- families -----------------------------------------------------------------
     def run(self) -> VerificationReport:
@@ -164,7 +171,9 @@ class _Checker:
         rows = {}
         for row in placements.itertuples(index=False):
             if row.job_id in rows:
-                self.fail("assignment", f"job {row.job_id!r} appears {int((placements['job_id'] == row.job_id).sum())} times")
+                self.fail(
+                    "assignment", f"job {row.job_id!r} appears {int((placements['job_id'] == row.job_id).sum())} times"
+                )
             rows[row.job_id] = row
         for j in self.jobs.index:
             if j not in rows:
@@ -211,7 +220,9 @@ class _Checker:
                 self.fail("localization", f"dataset {d!r} keeps a replica at {h}, outside the hubs its class allows")
         for d, hs in staged.items():
             if not self.staging_allowed(d):
-                self.fail("localization", f"dataset {d!r} is staged at {', '.join(sorted(hs))} but its class forbids staging")
+                self.fail(
+                    "localization", f"dataset {d!r} is staged at {', '.join(sorted(hs))} but its class forbids staging"
+                )
             for h in sorted(hs - self.allowed_hubs(d)):
                 self.fail("localization", f"dataset {d!r} is staged at {h}, outside the hubs its class allows")
 
@@ -222,7 +233,9 @@ class _Checker:
             if ds["origin_hub"] not in hs:
                 self.fail("durable_replicas", f"dataset {d!r} has no replica at its origin {ds['origin_hub']}")
             if len(hs) < int(ds["min_replicas"]):
-                self.fail("durable_replicas", f"dataset {d!r} keeps {len(hs)} replica(s), needs {int(ds['min_replicas'])}")
+                self.fail(
+                    "durable_replicas", f"dataset {d!r} keeps {len(hs)} replica(s), needs {int(ds['min_replicas'])}"
+                )
             regions = {region[h] for h in hs}
             if len(regions) < int(ds["min_grid_regions"]):
                 self.fail(
@@ -239,16 +252,21 @@ class _Checker:
         for s in p.staging.itertuples(index=False):
             staging_in[s.dataset_id, s.to_hub] += float(s.tb)
             if s.from_hub not in durable.get(s.dataset_id, set()):
-                self.fail("staging", f"staged copy of {s.dataset_id!r} at {s.to_hub} comes from {s.from_hub}, "
-                          "which holds no durable replica")
+                self.fail(
+                    "staging",
+                    f"staged copy of {s.dataset_id!r} at {s.to_hub} comes from {s.from_hub}, "
+                    "which holds no durable replica",
+                )
             if s.to_hub not in staged.get(s.dataset_id, set()):
                 self.fail("staging", f"staging transfer of {s.dataset_id!r} to {s.to_hub}, which holds no staged copy")
         for d, hs in staged.items():
             size = float(self.datasets.at[d, "size_tb"])
             for h in hs:
                 if _differs(staging_in[d, h], size, TB_TOL):
-                    self.fail("staging", f"staged copy of {d!r} at {h} receives {staging_in[d, h]:.6g} TB, "
-                              f"its size is {size:g} TB")
+                    self.fail(
+                        "staging",
+                        f"staged copy of {d!r} at {h} receives {staging_in[d, h]:.6g} TB, its size is {size:g} TB",
+                    )
 
         # hub power, accelerators, storage, carbon, energy cost
         meter: dict[str, float] = defaultdict(float)
@@ -292,10 +310,16 @@ class _Checker:
                 continue
             transfer_cost += tb * attrs["cost"]
             if _over(tb, attrs["capacity_tb"], TB_TOL):
-                self.fail("link_capacity", f"arc {arc[0]}->{arc[1]} carries {tb:.6g} TB, capacity {attrs['capacity_tb']:.6g} TB")
+                self.fail(
+                    "link_capacity",
+                    f"arc {arc[0]}->{arc[1]} carries {tb:.6g} TB, capacity {attrs['capacity_tb']:.6g} TB",
+                )
 
-        unplaced_cost = sum(float(self.jobs.at[j, "unplaced_penalty_cny"]) for j in unplaced
-                            if not _nan(self.jobs.at[j, "unplaced_penalty_cny"]))
+        unplaced_cost = sum(
+            float(self.jobs.at[j, "unplaced_penalty_cny"])
+            for j in unplaced
+            if not _nan(self.jobs.at[j, "unplaced_penalty_cny"])
+        )
         costs = {
             "energy": energy_cost,
             "carbon": carbon_t * self.sc.carbon_price_cny_per_t,
@@ -307,8 +331,10 @@ class _Checker:
         reported = dict(zip(p.costs["term"], p.costs["cost_cny"], strict=True)) if len(p.costs) else {}
         for term, value in costs.items():
             if _differs(float(reported.get(term, math.nan)), value, CNY_TOL):
-                self.fail("objective", f"{term} cost reported {float(reported.get(term, math.nan)):.2f} CNY, "
-                          f"recomputed {value:.2f} CNY")
+                self.fail(
+                    "objective",
+                    f"{term} cost reported {float(reported.get(term, math.nan)):.2f} CNY, recomputed {value:.2f} CNY",
+                )
         if _differs(float(p.objective_cny), costs["total"], CNY_TOL):
             self.fail("objective", f"objective reported {p.objective_cny:.2f} CNY, recomputed {costs['total']:.2f} CNY")
         return VerificationReport(self.violations, costs)
@@ -331,8 +357,11 @@ class _Checker:
             if hubs is None:
                 self.fail("localization", f"traffic of unknown zone {t.zone!r}")
             elif t.from_hub not in hubs or t.to_hub not in hubs:
-                self.fail("localization", f"{t.kind} traffic of zone {t.zone!r} crosses {arc[0]}->{arc[1]}, "
-                          "outside the hubs its data class allows")
+                self.fail(
+                    "localization",
+                    f"{t.kind} traffic of zone {t.zone!r} crosses {arc[0]}->{arc[1]}, "
+                    "outside the hubs its data class allows",
+                )
             load[arc] += tb
             key = (t.kind, t.source_hub, str(t.zone))
             balance[key][t.to_hub] += tb
@@ -354,8 +383,11 @@ class _Checker:
                 if n == source:
                     continue
                 if _differs(net.get(n, 0.0), need.get(n, 0.0), TB_TOL):
-                    self.fail("flow_conservation", f"{kind} traffic from {source} (zone {zone}): hub {n} receives "
-                              f"{net.get(n, 0.0):.6g} TB net, needs {need.get(n, 0.0):.6g} TB")
+                    self.fail(
+                        "flow_conservation",
+                        f"{kind} traffic from {source} (zone {zone}): hub {n} receives "
+                        f"{net.get(n, 0.0):.6g} TB net, needs {need.get(n, 0.0):.6g} TB",
+                    )
         return load
 
     def check_artifacts(self, placed: dict[str, str], load: dict[tuple[str, str], float]) -> None:
@@ -374,7 +406,7 @@ class _Checker:
             if len(hubs) < 2 or hubs[0] != r.from_hub or hubs[-1] != r.to_hub:
                 self.fail("artifact_delivery", f"route {r.route!r} does not join {r.from_hub} to {r.to_hub}")
                 continue
-            arcs = list(zip(hubs[:-1], hubs[1:], strict=False))
+            arcs = list(itertools.pairwise(hubs))
             missing = [a for a in arcs if a not in self.links]
             if missing:
                 self.fail("artifact_delivery", f"route {r.route!r} uses {missing[0][0]}->{missing[0][1]}, not a link")
@@ -388,8 +420,11 @@ class _Checker:
         for key in set(demand) | set(delivered):
             if _differs(delivered.get(key, 0.0), demand.get(key, 0.0), TB_TOL):
                 h, t, b = key
-                self.fail("artifact_delivery", f"artifacts from {h} to {t} (bound {b:g} ms): routes carry "
-                          f"{delivered.get(key, 0.0):.6g} TB, jobs need {demand.get(key, 0.0):.6g} TB")
+                self.fail(
+                    "artifact_delivery",
+                    f"artifacts from {h} to {t} (bound {b:g} ms): routes carry "
+                    f"{delivered.get(key, 0.0):.6g} TB, jobs need {demand.get(key, 0.0):.6g} TB",
+                )
 
 
 def _nan(v: object) -> bool:
