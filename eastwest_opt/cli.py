@@ -18,7 +18,7 @@ from typing import Annotated, Any, TypeVar
 import typer
 
 from eastwest_opt import __version__
-from eastwest_opt.errors import EastWestError, ExitCode, ScenarioError
+from eastwest_opt.errors import EastWestError, ExitCode, InfeasibleError, ScenarioError
 
 app = typer.Typer(
     name="eastwest-opt",
@@ -62,6 +62,12 @@ def _run(debug: bool, action: Callable[[], T]) -> T:
         if len(exc.problems) > 20:
             _err(f"... and {len(exc.problems) - 20} more problems")
         raise typer.Exit(int(exc.exit_code)) from None
+    except InfeasibleError as exc:
+        if debug:
+            traceback.print_exc()
+        _err(str(exc))
+        _print_explanation(exc.explanation)
+        raise typer.Exit(int(exc.exit_code)) from None
     except EastWestError as exc:
         if debug:
             traceback.print_exc()
@@ -75,6 +81,25 @@ def _run(debug: bool, action: Callable[[], T]) -> T:
         else:
             _err(f"internal error: {type(exc).__name__}: {exc} (run with --debug for the traceback)")
         raise typer.Exit(int(ExitCode.ERROR)) from None
+
+
+def _print_explanation(explanation: Any) -> None:
+    """The relaxations an infeasible scenario needs: sentences, then a table, on stderr."""
+    if explanation is None or len(explanation) == 0:
+        return
+    from rich.console import Console
+    from rich.table import Table
+
+    console = Console(stderr=True)
+    console.print("What would make it feasible (the smallest relaxation found):")
+    for sentence in explanation["sentence"]:
+        console.print(f"  - {sentence}")
+    table = Table()
+    for col in ("cause", "subject", "amount", "unit", "current"):
+        table.add_column(col, justify="right" if col in ("amount", "current") else "left")
+    for row in explanation.itertuples(index=False):
+        table.add_row(row.cause, row.subject, f"{row.amount:,.2f}", row.unit, f"{row.current:,.2f}")
+    console.print(table)
 
 
 def _version(value: bool) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from enum import IntEnum
+from typing import Any
 
 
 class ExitCode(IntEnum):
@@ -62,9 +63,17 @@ class ScenarioError(EastWestError):
 
 
 class InfeasibleError(EastWestError):
-    """The scenario has no feasible plan."""
+    """The scenario has no feasible plan; ``explanation`` is a DataFrame saying why.
+
+    Its columns are cause, subject, amount, unit, current and sentence: one row per
+    relaxation the scenario needs (see :mod:`eastwest_opt.explain`).
+    """
 
     exit_code = ExitCode.INFEASIBLE
+
+    def __init__(self, message: str, explanation: Any = None) -> None:
+        super().__init__(message)
+        self.explanation = explanation
 
 
 class NoSolutionError(EastWestError):

@@ -17,12 +17,21 @@ from eastwest_opt.network import route_arcs
 from eastwest_opt.prepare import ModelData, arcs_of_routes
 
 BIG_BUDGET_T = 1e15  # carbon budget used when none is set (the constraint is then slack)
+# Weight of leaving a must-place job unplaced in the elastic model, against relative slacks.
+UNPLACED_MUST_WEIGHT = 1000.0
 
 
-def build_model(data: ModelData) -> pyo.ConcreteModel:
-    """Build the placement model from prepared data."""
+def build_model(data: ModelData, *, elastic: bool = False) -> pyo.ConcreteModel:
+    """Build the placement model from prepared data.
+
+    With ``elastic=True`` the capacity, replica, latency and carbon families get non-negative
+    slack variables and the objective minimises the weighted relaxation instead of cost: the
+    smallest change to the scenario that would make it feasible (see ``explain.py``).
+    """
     m = pyo.ConcreteModel(name="eastwest-placement")
     m._data = data
+    m._elastic = elastic
+    m._slacks = {}
     add_sets_and_parameters(m, data)
     add_variables(m, data)
     add_assignment(m, data)
@@ -37,6 +46,22 @@ def build_model(data: ModelData) -> pyo.ConcreteModel:
     add_carbon_budget(m, data)
     add_objective(m, data)
     return m
+
+
+def _slack(m: pyo.ConcreteModel, family: str, index: list, weight: dict | float) -> pyo.Var | None:
+    """In the elastic model, a slack variable s >= 0 per index of a family, with its weights."""
+    if not m._elastic or not index:
+        return None
+    var = pyo.Var(pyo.Set(initialize=index, ordered=True, dimen=None), domain=pyo.NonNegativeReals)
+    m.add_component(f"slack_{family}", var)
+    weights = weight if isinstance(weight, dict) else dict.fromkeys(index, weight)
+    m._slacks[family] = (var, weights)
+    return var
+
+
+def _relative(capacity: float) -> float:
+    """Weight of one unit of slack: relative to the capacity it relaxes (at least 1 unit)."""
+    return 1.0 / max(float(capacity), 1.0)
 
 
 def add_sets_and_parameters(m: pyo.ConcreteModel, data: ModelData) -> None:
@@ -114,11 +139,15 @@ def add_assignment(m: pyo.ConcreteModel, data: ModelData) -> None:
     for j, h in m.JH:
         hubs_of[j].append(h)
     unplaced = set(m.JU)
+    must = [j for j in data.jobs if j not in unplaced]
+    slack = _slack(m, "unplaced", must, UNPLACED_MUST_WEIGHT)
 
     def rule(m: pyo.ConcreteModel, j: str) -> object:
         terms = [m.x[j, h] for h in hubs_of[j]]
         if j in unplaced:
             terms.append(m.u[j])
+        elif slack is not None:
+            terms.append(slack[j])
         if not terms:
             return pyo.Constraint.Infeasible
         return sum(terms) == 1
@@ -137,16 +166,24 @@ def add_durable_replicas(m: pyo.ConcreteModel, data: ModelData) -> None:
     hubs_of: dict[str, list[str]] = defaultdict(list)
     for d, h in m.DH:
         hubs_of[d].append(h)
-    m.replica_count = pyo.Constraint(m.D, rule=lambda m, d: sum(m.y[d, h] for h in hubs_of[d]) >= data.min_replicas[d])
+    sr = _slack(m, "replicas", list(data.datasets), 1.0)
+    m.replica_count = pyo.Constraint(
+        m.D,
+        rule=lambda m, d: sum(m.y[d, h] for h in hubs_of[d]) + (sr[d] if sr is not None else 0) >= data.min_replicas[d],
+    )
     if not len(m.DG):
         return
+    sg = _slack(m, "regions", list(data.dataset_regions), 1.0)
     m.region_cover = pyo.Constraint(
         m.DG,
         rule=lambda m, d, g: m.z[d, g] <= sum(m.y[d, h] for h in hubs_of[d] if data.hub_region[h] == g),
     )
     m.region_spread = pyo.Constraint(
         list(data.dataset_regions),
-        rule=lambda m, d: sum(m.z[d, g] for g in data.dataset_regions[d]) >= data.min_grid_regions[d],
+        rule=lambda m, d: (
+            sum(m.z[d, g] for g in data.dataset_regions[d]) + (sg[d] if sg is not None else 0)
+            >= data.min_grid_regions[d]
+        ),
     )
 
 
@@ -185,9 +222,11 @@ def add_hub_power(m: pyo.ConcreteModel, data: ModelData) -> None:
     terms: dict[str, list[tuple[tuple[str, str], float]]] = defaultdict(list)
     for row in data.pairs.itertuples(index=False):
         terms[row.hub_id].append(((row.job_id, row.hub_id), row.meter_mw))
+    index = [h for h in data.hubs if terms[h]]
+    sp = _slack(m, "power", index, {h: _relative(data.grid_mw[h]) for h in index})
     m.hub_power = pyo.Constraint(
-        [h for h in data.hubs if terms[h]],
-        rule=lambda m, h: sum(c * m.x[jh] for jh, c in terms[h]) <= m.grid_mw[h],
+        index,
+        rule=lambda m, h: sum(c * m.x[jh] for jh, c in terms[h]) <= m.grid_mw[h] + (sp[h] if sp is not None else 0),
     )
 
 
@@ -199,8 +238,13 @@ def add_accelerator_inventory(m: pyo.ConcreteModel, data: ModelData) -> None:
     terms: dict[tuple[str, str], list[tuple[tuple[str, str], int]]] = defaultdict(list)
     for row in data.pairs.itertuples(index=False):
         terms[row.hub_id, row.accel_id].append(((row.job_id, row.hub_id), row.accel_count))
+    index = list(m.HK)
+    sa = _slack(m, "accelerators", index, {hk: _relative(data.inventory.get(hk, 0.0)) for hk in index})
     m.accelerator_inventory = pyo.Constraint(
-        m.HK, rule=lambda m, h, k: sum(n * m.x[jh] for jh, n in terms[h, k]) <= m.inventory[h, k]
+        m.HK,
+        rule=lambda m, h, k: (
+            sum(n * m.x[jh] for jh, n in terms[h, k]) <= m.inventory[h, k] + (sa[h, k] if sa is not None else 0)
+        ),
     )
 
 
@@ -214,7 +258,11 @@ def add_storage(m: pyo.ConcreteModel, data: ModelData) -> None:
         terms[h].append(data.size_tb[d] * m.y[d, h])
     for d, h in m.DS:
         terms[h].append(data.size_tb[d] * m.s[d, h])
-    m.storage = pyo.Constraint([h for h in data.hubs if terms[h]], rule=lambda m, h: sum(terms[h]) <= m.storage_tb[h])
+    index = [h for h in data.hubs if terms[h]]
+    ss = _slack(m, "storage", index, {h: _relative(data.storage_tb[h]) for h in index})
+    m.storage = pyo.Constraint(
+        index, rule=lambda m, h: sum(terms[h]) <= m.storage_tb[h] + (ss[h] if ss is not None else 0)
+    )
 
 
 def add_flow_conservation(m: pyo.ConcreteModel, data: ModelData) -> None:
@@ -287,7 +335,11 @@ def add_link_capacity(m: pyo.ConcreteModel, data: ModelData) -> None:
         for key, p in uses:
             flows[arc].append(m.w[group_index[key], p])
     m.AL = pyo.Set(initialize=[a for a in m.A if flows[a]], dimen=2, ordered=True)
-    m.link_capacity = pyo.Constraint(m.AL, rule=lambda m, u, v: sum(flows[u, v]) <= m.cap_tb[u, v])
+    index = list(m.AL)
+    sl = _slack(m, "links", index, {a: _relative(data.arc_capacity_tb[a]) for a in index})
+    m.link_capacity = pyo.Constraint(
+        m.AL, rule=lambda m, u, v: sum(flows[u, v]) <= m.cap_tb[u, v] + (sl[u, v] if sl is not None else 0)
+    )
 
 
 def add_artifact_delivery(m: pyo.ConcreteModel, data: ModelData) -> None:
@@ -322,7 +374,8 @@ def add_carbon_budget(m: pyo.ConcreteModel, data: ModelData) -> None:
     )
     if data.carbon_budget_t is None:
         return
-    m.carbon_budget_limit = pyo.Constraint(expr=m.emissions_t <= m.carbon_budget)
+    sc = _slack(m, "carbon", [0], _relative(data.carbon_budget_t))
+    m.carbon_budget_limit = pyo.Constraint(expr=m.emissions_t <= m.carbon_budget + (sc[0] if sc is not None else 0))
 
 
 def add_objective(m: pyo.ConcreteModel, data: ModelData) -> None:
@@ -357,7 +410,13 @@ def add_objective(m: pyo.ConcreteModel, data: ModelData) -> None:
             transfer.append(m.arc_cost[u, v] * m.w[g, p])
     m.cost_transfer = pyo.Expression(expr=sum(transfer))
     m.cost_unplaced = pyo.Expression(expr=sum(data.unplaceable_penalty[j] * m.u[j] for j in m.JU))
-    m.objective = pyo.Objective(
-        expr=m.cost_energy + m.cost_carbon + m.cost_storage + m.cost_transfer + m.cost_unplaced,
-        sense=pyo.minimize,
-    )
+    total_cost = m.cost_energy + m.cost_carbon + m.cost_storage + m.cost_transfer + m.cost_unplaced
+    if not m._elastic:
+        m.objective = pyo.Objective(expr=total_cost, sense=pyo.minimize)
+        return
+    # elastic: minimise the weighted relaxation; latency excess of a chosen (job, hub) counts too
+    relax = [w * var[i] for var, weights in m._slacks.values() for i, w in weights.items()]
+    for row in data.pairs.itertuples(index=False):
+        if row.latency_excess_ms > 0:
+            relax.append(row.latency_excess_ms / row.max_latency_ms * m.x[row.job_id, row.hub_id])
+    m.objective = pyo.Objective(expr=sum(relax), sense=pyo.minimize)

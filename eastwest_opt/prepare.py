@@ -172,8 +172,13 @@ def energy_cost_cny(pairs: pd.DataFrame, price_cny_per_kwh: dict[str, float]) ->
     return derived.where(pairs["fixed_cost_cny"].isna(), pairs["fixed_cost_cny"])
 
 
-def prepare(scenario: Scenario, network: Network) -> ModelData:
-    """Derive the model's sets and coefficients from a validated scenario."""
+def prepare(scenario: Scenario, network: Network, *, elastic: bool = False) -> ModelData:
+    """Derive the model's sets and coefficients from a validated scenario.
+
+    With ``elastic=True`` the latency bounds do not prune (job, hub) pairs; each pair records
+    instead by how many milliseconds its fastest route to a serving hub exceeds the bound
+    (``latency_excess_ms``), which the elastic model penalises.
+    """
     hubs = scenario.hubs
     hub_ids = list(hubs["hub_id"])
     allowed, zone_of, staging_ok = localization(scenario)
@@ -184,9 +189,18 @@ def prepare(scenario: Scenario, network: Network) -> ModelData:
     routes: dict[ArtifactGroup, list[Route]] = {}
     group_jobs: dict[ArtifactGroup, list[str]] = defaultdict(list)
     keep = []
+    excess = []
+    bounds = []
     for job_id, h in zip(pairs["job_id"], pairs["hub_id"], strict=True):
         job = jobs.loc[job_id]
         bound = float(job["max_latency_ms"]) if not is_missing(job["max_latency_ms"]) else math.inf
+        worst = 0.0
+        if elastic:
+            for t in job["serving_hubs"]:
+                worst = max(worst, network.fastest_latency_ms(h, t) - bound)
+            bound = math.inf
+        excess.append(worst if math.isfinite(worst) else 0.0)
+        bounds.append(float(job["max_latency_ms"]) if not is_missing(job["max_latency_ms"]) else math.inf)
         ok = True
         groups = []
         for t in job["serving_hubs"]:
@@ -203,6 +217,8 @@ def prepare(scenario: Scenario, network: Network) -> ModelData:
         if ok and float(job["artifact_tb"]) > 0:
             for key in groups:
                 group_jobs[key].append(job_id)
+    pairs["latency_excess_ms"] = excess
+    pairs["max_latency_ms"] = bounds
     pairs = pairs.loc[keep].reset_index(drop=True)
     routes = {k: v for k, v in routes.items() if k in group_jobs}
 

@@ -79,8 +79,10 @@ class PlacementModel:
         t0 = time.perf_counter()
         network = build_network(scenario)
         t1 = time.perf_counter()
+        _presolve_checks(scenario)
         data = prepare(scenario, network)
-        _presolve_checks(scenario, data)
+        if any(j not in data.unplaceable_penalty for j in set(data.jobs) - set(data.pairs["job_id"])):
+            raise _infeasible(scenario, SolveOptions(), network)
         t2 = time.perf_counter()
         model = build_model(data)
         t3 = time.perf_counter()
@@ -127,16 +129,28 @@ class PlacementModel:
         return SolveResult(status, objective, bound, gap, seconds, tc.name)
 
 
-def _presolve_checks(scenario: Scenario, data: ModelData) -> None:
+def _presolve_checks(scenario: Scenario) -> None:
     """Cheap checks that prove infeasibility before any solve."""
-    placeable = set(data.pairs["job_id"])
-    stuck = [j for j in data.jobs if j not in placeable and j not in data.unplaceable_penalty]
-    if stuck:
-        names = ", ".join(stuck[:5]) + (" ..." if len(stuck) > 5 else "")
-        raise InfeasibleError(
-            f"{len(stuck)} job(s) must be placed but have no hub their data class, hub restriction "
-            f"and latency bound allow: {names}"
-        )
+    from eastwest_opt.explain import findings_table, presolve_findings
+
+    found = presolve_findings(scenario)
+    if found:
+        raise InfeasibleError(_infeasible_message(scenario, found), findings_table(found))
+
+
+def _infeasible_message(scenario: Scenario, found: list) -> str:
+    if not found:
+        return f"scenario {scenario.name!r} has no feasible plan (no single relaxation explains it)"
+    more = f" (and {len(found) - 1} more)" if len(found) > 1 else ""
+    return f"scenario {scenario.name!r} has no feasible plan: {found[0].sentence}{more}"
+
+
+def _infeasible(scenario: Scenario, options: SolveOptions, network: Network | None = None) -> InfeasibleError:
+    """An InfeasibleError explained by the elastic model."""
+    from eastwest_opt.explain import elastic_findings, findings_table
+
+    found = elastic_findings(scenario, options, network)
+    return InfeasibleError(_infeasible_message(scenario, found), findings_table(found))
 
 
 def solve(
@@ -170,7 +184,7 @@ def solve_model(
     t0 = started if started is not None else time.perf_counter()
     result = pm.run(options)
     if result.status == Status.INFEASIBLE:
-        raise InfeasibleError(f"scenario {pm.scenario.name!r} has no feasible plan")
+        raise _infeasible(pm.scenario, options, pm.network)
     if result.status == Status.NO_SOLUTION:
         raise NoSolutionError(
             f"no feasible plan found within the time limit of {options.time_limit_s:g} s; raise --time-limit"
