@@ -34,13 +34,17 @@ class Problem:
     severity: str = "error"  # "error" or "warning"
 
     def __str__(self) -> str:
-        where = [self.file]
+        where = [_printable(self.file)]
         if self.row is not None:
             where.append(f"row {self.row}")
         if self.column is not None:
             where.append(f"column {self.column}")
         prefix = "warning: " if self.severity == "warning" else ""
-        return f"{prefix}{', '.join(where)}: {self.message}"
+        return f"{prefix}{', '.join(where)}: {_printable(self.message)}"
+
+
+def _printable(text: str) -> str:
+    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
 
 
 class EastWestError(Exception):

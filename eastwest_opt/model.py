@@ -274,10 +274,9 @@ def add_flow_conservation(m: pyo.ConcreteModel, data: ModelData) -> None:
 
     with demand[c,n] = sum_{d : o(d)=s, zone(d)=zone} size_d * y[d,n] for replication and
     demand[c,n] = sum_{d : zone(d)=zone} q[d,s,n] for staging. Arcs outside the zone carry
-    no flow of c (localization).
+    no flow of c (localization). A replica or staged copy whose zone offers no commodity
+    (no arc at all) is fixed to zero.
     """
-    if not len(m.C):
-        return
     into: dict[tuple[int, str], list[tuple[int, str, str]]] = defaultdict(list)
     out: dict[tuple[int, str], list[tuple[int, str, str]]] = defaultdict(list)
     nodes: dict[int, set[str]] = defaultdict(set)

@@ -203,10 +203,29 @@ def shipped_scenario_path() -> Path:
 def load_scenario(path: str | Path | None = None) -> Scenario:
     """Load and validate a scenario folder; ``None`` loads the shipped eight-hub scenario.
 
-    Raises :class:`~eastwest_opt.errors.ScenarioError` listing every problem found.
+    Raises :class:`~eastwest_opt.errors.ScenarioError` listing every problem found. Warnings
+    (unknown columns) do not stop loading; :func:`validate_scenario` lists them too.
     """
+    scenario, problems = _collect(path)
+    if any(p.severity == "error" for p in problems):
+        raise ScenarioError(problems)
+    return scenario
+
+
+def validate_scenario(path: str | Path | None = None) -> list[Problem]:
+    """Every problem of a scenario folder, errors and warnings, without solving."""
+    try:
+        _scenario, problems = _collect(path)
+    except ScenarioError as exc:
+        return exc.problems
+    return problems
+
+
+def _collect(path: str | Path | None) -> tuple[Scenario, list[Problem]]:
+    """Read and check a scenario folder; raise only when nothing further can be read."""
     folder = Path(path) if path is not None else shipped_scenario_path()
     problems: list[Problem] = []
+    broken: set[str] = set()
     if not folder.exists():
         raise ScenarioError([Problem(str(folder), "scenario folder does not exist")])
     if not folder.is_dir():
@@ -217,6 +236,7 @@ def load_scenario(path: str | Path | None = None) -> Scenario:
     config = _read_yaml(config_path)
     problems += _check_yaml(config, SCENARIO_FILE)
     table_files = _table_files(folder, config.get("tables") or {}, problems)
+    broken.update(name for name in TABLE_ORDER if name not in table_files)
     tables: dict[str, pd.DataFrame] = {}
     sources: dict[str, str] = {}
     for name in TABLE_ORDER:
@@ -227,21 +247,26 @@ def load_scenario(path: str | Path | None = None) -> Scenario:
             continue
         sources[name] = file.name
         if not file.is_file():
-            if schema.optional_table and name not in (config.get("tables") or {}):
+            listed = config.get("tables") if isinstance(config.get("tables"), dict) else {}
+            if schema.optional_table and name not in listed:
                 tables[name] = empty_table(name)
                 continue
             problems.append(Problem(file.name, "file not found"))
             tables[name] = empty_table(name)
+            broken.add(name)
             continue
         raw, read_problem = _read_csv(file)
         if read_problem is not None:
             problems.append(read_problem)
             tables[name] = empty_table(name)
+            broken.add(name)
             continue
         typed, table_problems = parse_table(raw, schema, file.name)
         tables[name] = typed
         problems += table_problems
-    solver_cfg = config.get("solver") or {}
+        if any(c.required and c.name not in raw.columns for c in schema.columns):
+            broken.add(name)  # checks across tables would only repeat "required column is missing"
+    solver_cfg = config.get("solver") if isinstance(config.get("solver"), dict) else {}
     scenario = Scenario(
         name=str(config.get("name") or folder.name),
         description=str(config.get("description") or ""),
@@ -259,12 +284,11 @@ def load_scenario(path: str | Path | None = None) -> Scenario:
         path=folder.resolve(),
         sources=sources,
     )
+    problems += _check_settings(scenario, SCENARIO_FILE)
+    problems += check_references(scenario, broken)
     if not any(p.severity == "error" for p in problems):
-        problems += _check_settings(scenario, SCENARIO_FILE)
-        problems += check_references(scenario)
-    if any(p.severity == "error" for p in problems):
-        raise ScenarioError(problems)
-    return scenario
+        problems += check_routes(scenario)
+    return scenario, problems
 
 
 def _read_yaml(path: Path) -> dict[str, Any]:
@@ -393,11 +417,18 @@ def _check_settings(s: Scenario, file: str) -> list[Problem]:
     return problems
 
 
-def check_references(s: Scenario) -> list[Problem]:
-    """Duplicate ids and every cross-reference between tables, with file, row and column."""
+def check_references(s: Scenario, broken: set[str] | None = None) -> list[Problem]:
+    """Duplicate ids and every cross-reference between tables, with file, row and column.
+
+    Tables in ``broken`` (missing or unreadable) are not checked, and references into them are
+    not reported, so that one missing file gives one message.
+    """
+    broken = broken or set()
     problems: list[Problem] = []
     ids: dict[str, set[str]] = {}
     for name in TABLE_ORDER:
+        if name in broken:
+            continue
         schema = SCHEMAS[name]
         frame = s.tables[name]
         file = s.sources.get(name, schema.filename)
@@ -409,12 +440,14 @@ def check_references(s: Scenario) -> list[Problem]:
         if len(keys) == 1:
             ids[name] = set(frame[keys[0]].astype(str))
     for name in ("hubs", "accelerators", "datasets", "jobs"):
-        if s.tables[name].empty:
+        if s.tables[name].empty and name not in broken:
             problems.append(Problem(s.sources.get(name, SCHEMAS[name].filename), "table has no rows"))
     for name in TABLE_ORDER:
         schema = SCHEMAS[name]
         frame = s.tables[name]
         file = s.sources.get(name, schema.filename)
+        if name in broken:
+            continue
         for col in schema.columns:
             if col.ref is None or col.ref not in ids:
                 continue
@@ -468,6 +501,61 @@ def check_references(s: Scenario) -> list[Problem]:
                     column="origin_hub",
                 )
             )
+    return problems
+
+
+def check_routes(s: Scenario) -> list[Problem]:
+    """Routes the scenario requires but its backbone cannot offer, ignoring capacities and latency.
+
+    A dataset's replicas travel only over links between hubs its class allows, so its origin
+    must reach at least ``min_replicas - 1`` other allowed hubs that way; every serving hub of
+    a job must be reachable from at least one hub the job may train at.
+    """
+    import networkx as nx
+
+    graph = nx.Graph()
+    graph.add_nodes_from(s.hubs["hub_id"])
+    graph.add_edges_from(
+        (a, b) for a, b, c in zip(s.links["hub_a"], s.links["hub_b"], s.links["capacity_gbps"], strict=True) if c > 0
+    )
+    problems: list[Problem] = []
+    classes = s.data_classes.set_index("class_id")
+    dfile = s.sources.get("datasets", "datasets.csv")
+    allowed_of: dict[str, set[str]] = {}
+    for i, ds in s.datasets.iterrows():
+        hubs = allowed_hub_set(str(classes.at[ds["class_id"], "allowed_hubs"]), ds["origin_hub"])
+        zone = set(graph.nodes) if hubs is None else set(hubs) & set(graph.nodes)
+        allowed_of[ds["dataset_id"]] = zone
+        reach = (
+            nx.node_connected_component(graph.subgraph(zone), ds["origin_hub"]) if ds["origin_hub"] in zone else set()
+        )
+        if int(ds["min_replicas"]) > len(reach) and len(zone) >= int(ds["min_replicas"]):
+            problems.append(
+                Problem(
+                    dfile,
+                    f"dataset {ds['dataset_id']!r} needs {int(ds['min_replicas'])} replicas but its origin "
+                    f"{ds['origin_hub']!r} reaches only {len(reach)} hub(s) over links inside the hubs its class "
+                    f"allows ({', '.join(sorted(reach))}): no route can carry the copies",
+                    row=int(i) + 2,
+                    column="min_replicas",
+                )
+            )
+    jfile = s.sources.get("jobs", "jobs.csv")
+    for i, job in s.jobs.iterrows():
+        train = allowed_of.get(job["dataset_id"], set())
+        if job["allowed_hubs"]:
+            train = train & set(job["allowed_hubs"])
+        for t in job["serving_hubs"]:
+            if t in graph and train and not any(nx.has_path(graph, h, t) for h in train):
+                problems.append(
+                    Problem(
+                        jfile,
+                        f"serving hub {t!r} cannot be reached over the backbone from any hub job "
+                        f"{job['job_id']!r} may train at ({', '.join(sorted(train))})",
+                        row=int(i) + 2,
+                        column="serving_hubs",
+                    )
+                )
     return problems
 
 

@@ -257,7 +257,8 @@ def parse_table(raw: pd.DataFrame, schema: TableSchema, file: str) -> tuple[pd.D
         if col.name not in present:
             if col.required:
                 problems.append(Problem(file, "required column is missing", column=col.name))
-            out[col.name] = pd.Series([col.default] * n, dtype=_dtype(col))
+            filler = col.default if col.default is not None else ("" if _dtype(col) == "object" else 0)
+            out[col.name] = pd.Series([filler] * n, dtype=_dtype(col))
             continue
         values = raw[col.name]
         if isinstance(values, pd.DataFrame):  # duplicated column name
@@ -367,7 +368,8 @@ def _strip(v: object) -> object:
 
 
 def _show(v: object) -> str:
-    text = str(v)
+    """A cell value for an error message: quoted, shortened, invisible characters escaped."""
+    text = "".join(c if c.isprintable() else repr(c)[1:-1] for c in str(v))
     if len(text) > 40:
         text = text[:37] + "..."
     return f'"{text}"'

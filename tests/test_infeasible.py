@@ -93,9 +93,9 @@ def test_region_spread_inside_a_named_set(tmp_path: Path) -> None:
     hubs = [*TWO_HUBS, {"hub_id": "c", "name": "Gamma"}]
     classes = [{"class_id": "gov", "allowed_hubs": "a;c", "staging_allowed": True}]
     datasets = [{"dataset_id": "g", "origin_hub": "a", "class_id": "gov", "min_replicas": 2, "min_grid_regions": 2}]
-    row = _only(
-        _explain(tmp_path, hubs=hubs, classes=classes, datasets=datasets, jobs=[{"job_id": "j", "dataset_id": "g"}])
-    )
+    links = [*LINK, {"link_id": "ac", "hub_a": "a", "hub_b": "c"}]
+    jobs = [{"job_id": "j", "dataset_id": "g"}]
+    row = _only(_explain(tmp_path, hubs=hubs, links=links, classes=classes, datasets=datasets, jobs=jobs))
     assert (row["cause"], row["subject"], row["amount"], row["current"]) == ("region_spread", "g", 1, 1)
     assert row["sentence"] == (
         "dataset g is confined to the hubs Alpha and Gamma but asks for 2 replicas across 2 grid regions"

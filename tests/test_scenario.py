@@ -50,6 +50,9 @@ def test_every_problem_is_reported_at_once(tmp_path: Path) -> None:
     assert _messages(folder) == [
         "hubs.csv, row 2, column pue: must be >= 1, got 0.8",
         'hubs.csv, row 3, column grid_mw: expected a number, got "x"',
+        "hubs.csv, row 3, column hub_id: duplicate id 'a'",
+        "hub_accelerators.csv, row 3, column accel_id: duplicate id 'a, gpu'",
+        "links.csv, row 2, column hub_b: link joins hub 'a' to itself",
     ]
 
 
