@@ -8,6 +8,7 @@ solution found in time holds. The API raises :class:`InfeasibleError` and
 
 from __future__ import annotations
 
+import hashlib
 import math
 import time
 from dataclasses import dataclass, field
@@ -21,7 +22,7 @@ from eastwest_opt.model import build_model
 from eastwest_opt.network import Network, build_network
 from eastwest_opt.plan import Plan, extract_plan
 from eastwest_opt.prepare import ModelData, prepare
-from eastwest_opt.scenario import Scenario, load_scenario
+from eastwest_opt.scenario import TB_PER_GBPS_HOUR, Scenario, load_scenario
 
 
 class Status(StrEnum):
@@ -72,6 +73,7 @@ class PlacementModel:
     model: pyo.ConcreteModel
     timings: dict[str, float] = field(default_factory=dict)
     _solver: Any = None
+    _signature: tuple = ()
 
     @classmethod
     def build(cls, scenario: Scenario) -> PlacementModel:
@@ -87,17 +89,77 @@ class PlacementModel:
         model = build_model(data)
         t3 = time.perf_counter()
         timings.update(network_s=t1 - t0, prepare_s=t2 - t1, build_s=t3 - t2)
-        return cls(scenario=scenario, network=network, data=data, model=model, timings=timings)
+        return cls(
+            scenario=scenario,
+            network=network,
+            data=data,
+            model=model,
+            timings=timings,
+            _signature=structure_signature(scenario),
+        )
 
-    def run(self, options: SolveOptions) -> SolveResult:
-        """Solve (or re-solve) the model with HiGHS through Pyomo's persistent interface."""
+    def update(self, scenario: Scenario) -> bool:
+        """Take the numbers of ``scenario`` into the built model, if only numbers changed.
+
+        Returns ``True`` when ``scenario`` has the same structure as the built one (see
+        :func:`structure_signature`): its hub prices, grid allocations, storage, accelerator
+        inventories, link capacities and costs, carbon price and budget are written into the
+        model's mutable parameters, and the next :meth:`run` re-solves the same model.
+        Returns ``False`` (and changes nothing) when the structure differs: rebuild instead.
+        """
+        if structure_signature(scenario) != self._signature:
+            return False
+        m = self.model
+        hubs = scenario.hubs.set_index("hub_id")
+        for h in m.H:
+            m.price[h] = float(hubs.at[h, "price_cny_per_kwh"])
+            m.grid_mw[h] = float(hubs.at[h, "grid_mw"])
+            m.storage_tb[h] = float(hubs.at[h, "storage_tb"])
+            m.storage_price[h] = float(hubs.at[h, "storage_price_cny_per_tb_month"])
+        ha = scenario.hub_accelerators
+        counts = dict(zip(zip(ha["hub_id"], ha["accel_id"], strict=True), ha["count"], strict=True))
+        for hk in m.HK:
+            m.inventory[hk] = float(counts.get(hk, 0))
+        window = scenario.planning_window_hours
+        for link in scenario.links.itertuples(index=False):
+            for arc in ((link.hub_a, link.hub_b), (link.hub_b, link.hub_a)):
+                if arc in m.cap_tb:
+                    m.cap_tb[arc] = float(link.capacity_gbps) * window * TB_PER_GBPS_HOUR
+                    m.arc_cost[arc] = float(link.cost_cny_per_tb)
+        m.carbon_price = scenario.carbon_price_cny_per_t
+        if scenario.carbon_budget_t is not None:
+            m.carbon_budget = scenario.carbon_budget_t
+        self.scenario = scenario
+        return True
+
+    def run(self, options: SolveOptions, *, warm_start: bool = False) -> SolveResult:
+        """Solve (or re-solve) the model with HiGHS through Pyomo's persistent interface.
+
+        With ``warm_start=True`` and a previous solution in the model, that solution is handed
+        to HiGHS as a starting plan (HiGHS uses it when it is feasible for the new numbers).
+        """
         from pyomo.contrib.solver.common.results import TerminationCondition
         from pyomo.contrib.solver.solvers.highs import Highs
 
         t0 = time.perf_counter()
+        opts = options.resolved(self.scenario)
+        kwargs: dict[str, Any] = {}
         if self._solver is None:
             self._solver = Highs()
-        opts = options.resolved(self.scenario)
+        elif warm_start:
+            self._solver.update()  # parameters first: changing the model would drop the start
+            self._set_start()
+            kwargs["auto_updates"] = {
+                "check_for_new_or_removed_constraints": False,
+                "check_for_new_or_removed_vars": False,
+                "check_for_new_or_removed_params": False,
+                "check_for_new_objective": False,
+                "update_constraints": False,
+                "update_vars": False,
+                "update_parameters": False,
+                "update_named_expressions": False,
+                "update_objective": False,
+            }
         results = self._solver.solve(
             self.model,
             tee=False,
@@ -106,6 +168,7 @@ class PlacementModel:
             time_limit=opts.time_limit_s,
             rel_gap=opts.mip_rel_gap,
             threads=opts.threads,
+            **kwargs,
         )
         seconds = time.perf_counter() - t0
         self.timings["solve_s"] = seconds
@@ -127,6 +190,55 @@ class PlacementModel:
         if optimal and bound is None:
             bound, gap = objective, 0.0
         return SolveResult(status, objective, bound, gap, seconds, tc.name)
+
+    def _set_start(self) -> None:
+        """Hand the values now in the model's variables to HiGHS as a MIP start."""
+        import highspy
+
+        solver = self._solver
+        highs = solver._solver_model
+        columns = solver._pyomo_var_to_solver_var_map
+        values = [0.0] * highs.getNumCol()
+        have = False
+        for var in self.model.component_data_objects(pyo.Var, descend_into=True):
+            col = columns.get(id(var))
+            if col is not None and var.value is not None:
+                values[col] = float(var.value)
+                have = True
+        if have:
+            start = highspy.HighsSolution()
+            start.col_value = values
+            start.value_valid = True
+            highs.setSolution(start)
+
+
+def structure_signature(scenario: Scenario) -> tuple:
+    """Everything about a scenario that decides the model's structure (its sets and the
+    coefficients that are not parameters). Two scenarios with the same signature differ only
+    in numbers that :meth:`PlacementModel.update` writes into the built model."""
+    import pandas as pd
+
+    mutable = {
+        "hubs": ["price_cny_per_kwh", "grid_mw", "storage_tb", "storage_price_cny_per_tb_month"],
+        "hub_accelerators": ["count"],
+        "links": ["capacity_gbps", "cost_cny_per_tb"],
+    }
+    parts: list[object] = []
+    for name, frame in sorted(scenario.tables.items()):
+        fixed = frame.drop(columns=mutable.get(name, []))
+        if name == "links":
+            fixed = fixed.assign(in_service=frame["capacity_gbps"] > 0)
+        hashed = pd.util.hash_pandas_object(fixed.astype(str), index=False)
+        parts.append((name, tuple(fixed.columns), hashlib.sha256(hashed.to_numpy().tobytes()).hexdigest()))
+    parts.append(
+        (
+            scenario.planning_window_hours,
+            scenario.allow_unplaced,
+            scenario.artifact_paths_k,
+            scenario.carbon_budget_t is None,
+        )
+    )
+    return tuple(parts)
 
 
 def _presolve_checks(scenario: Scenario) -> None:
@@ -176,13 +288,18 @@ def solve(
 
 
 def solve_model(
-    pm: PlacementModel, options: SolveOptions, *, verify: bool = True, started: float | None = None
+    pm: PlacementModel,
+    options: SolveOptions,
+    *,
+    verify: bool = True,
+    started: float | None = None,
+    warm_start: bool = False,
 ) -> Plan:
     """Solve a built model and turn the solution into a verified plan."""
     from eastwest_opt.verify import verify_plan
 
     t0 = started if started is not None else time.perf_counter()
-    result = pm.run(options)
+    result = pm.run(options, warm_start=warm_start)
     if result.status == Status.INFEASIBLE:
         raise _infeasible(pm.scenario, options, pm.network)
     if result.status == Status.NO_SOLUTION:
