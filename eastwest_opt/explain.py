@@ -238,20 +238,26 @@ def _read_slacks(scenario: Scenario, data: ModelData, m: object, pyo: object) ->
             )
         )
     for row in data.pairs.itertuples(index=False):
-        x = m.x[row.job_id, row.hub_id]  # type: ignore[attr-defined]
+        x = m.x[row.group_id, row.hub_id]  # type: ignore[attr-defined]
         if row.latency_excess_ms > 0 and (x.value or 0) > 0.5:
             out.append(
                 Finding(
                     "serving_latency",
-                    str(row.job_id),
+                    str(row.group_id),
                     row.latency_excess_ms,
                     "ms",
                     row.max_latency_ms,
-                    f"job {row.job_id} needs {row.latency_excess_ms:,.1f} ms more latency budget to train at "
-                    f"{names.h(row.hub_id)} (its bound is {row.max_latency_ms:g} ms)",
+                    f"{_jobs(data, row.group_id)} needs {row.latency_excess_ms:,.1f} ms more latency budget "
+                    f"to train at {names.h(row.hub_id)} (its bound is {row.max_latency_ms:g} ms)",
                 )
             )
     return out
+
+
+def _jobs(data: ModelData, group: str) -> str:
+    """'job j', or 'job j and its 4 identical twins' for a group of identical jobs."""
+    n = data.group_size.get(group, 1)
+    return f"job {group}" if n == 1 else f"job {group} and its {n - 1} identical twin{'s' if n > 2 else ''}"
 
 
 def explain(scenario: Scenario, options: SolveOptions | None = None) -> pd.DataFrame:

@@ -117,9 +117,18 @@ def add_sets_and_parameters(m: pyo.ConcreteModel, data: ModelData) -> None:
 
 
 def add_variables(m: pyo.ConcreteModel, data: ModelData) -> None:
-    """x[j,h], u[j], y[d,h], s[d,h], z[d,g] binary; q[d,r,h], f[c,a], w[g,p] >= 0 (TB)."""
-    m.x = pyo.Var(m.JH, domain=pyo.Binary)
-    m.u = pyo.Var(m.JU, domain=pyo.Binary)
+    """x[j,h] in {0..n_j}, u[j] in {0..n_j} (binary for a single job); y[d,h], s[d,h], z[d,g]
+    binary; q[d,r,h], f[c,a], w[g,p] >= 0 (TB). Here j is a group of n_j identical jobs."""
+    size = data.group_size
+
+    def count_domain(m: pyo.ConcreteModel, j: str, *_h: str) -> object:
+        return pyo.Binary if size[j] == 1 else pyo.NonNegativeIntegers
+
+    def count_bounds(m: pyo.ConcreteModel, j: str, *_h: str) -> tuple[int, int]:
+        return (0, size[j])
+
+    m.x = pyo.Var(m.JH, domain=count_domain, bounds=count_bounds)
+    m.u = pyo.Var(m.JU, domain=count_domain, bounds=count_bounds)
     m.y = pyo.Var(m.DH, domain=pyo.Binary)
     m.s = pyo.Var(m.DS, domain=pyo.Binary)
     m.z = pyo.Var(m.DG, domain=pyo.Binary)
@@ -133,7 +142,9 @@ def add_variables(m: pyo.ConcreteModel, data: ModelData) -> None:
 def add_assignment(m: pyo.ConcreteModel, data: ModelData) -> None:
     """assignment: every job trains at exactly one allowed hub or is left unplaced.
 
-    sum_{h : (j,h) in JH} x[j,h] + u[j] = 1      for all j in J   (u[j] exists for j in J_U)
+    sum_{h : (j,h) in JH} x[j,h] + u[j] = n_j      for all j in J   (u[j] exists for j in J_U)
+
+    j is a group of n_j identical jobs (n_j = 1 for a job with no twin).
     """
     hubs_of: dict[str, list[str]] = defaultdict(list)
     for j, h in m.JH:
@@ -150,7 +161,7 @@ def add_assignment(m: pyo.ConcreteModel, data: ModelData) -> None:
             terms.append(slack[j])
         if not terms:
             return pyo.Constraint.Infeasible
-        return sum(terms) == 1
+        return sum(terms) == data.group_size[j]
 
     m.assignment = pyo.Constraint(m.J, rule=rule)
 
@@ -190,7 +201,7 @@ def add_durable_replicas(m: pyo.ConcreteModel, data: ModelData) -> None:
 def add_staging(m: pyo.ConcreteModel, data: ModelData) -> None:
     """staging: a job trains only where its data is; a staged copy comes from a replica hub.
 
-    x[j,h] <= y[d(j),h] + s[d(j),h]                      (data_gravity; s only where allowed)
+    x[j,h] <= n_j * (y[d(j),h] + s[d(j),h])              (data_gravity; s only where allowed)
     sum_{r != h} q[d,r,h] = size_d * s[d,h]              (staging_supply)
     q[d,r,h] <= size_d * y[d,r]                          (staging_source)
     """
@@ -199,7 +210,7 @@ def add_staging(m: pyo.ConcreteModel, data: ModelData) -> None:
     def gravity(m: pyo.ConcreteModel, j: str, h: str) -> object:
         d = data.job_dataset[j]
         rhs = m.y[d, h] + (m.s[d, h] if (d, h) in staged else 0)
-        return m.x[j, h] <= rhs
+        return m.x[j, h] <= data.group_size[j] * rhs
 
     m.data_gravity = pyo.Constraint(m.JH, rule=gravity)
     if not len(m.DS):
@@ -221,7 +232,7 @@ def add_hub_power(m: pyo.ConcreteModel, data: ModelData) -> None:
     """
     terms: dict[str, list[tuple[tuple[str, str], float]]] = defaultdict(list)
     for row in data.pairs.itertuples(index=False):
-        terms[row.hub_id].append(((row.job_id, row.hub_id), row.meter_mw))
+        terms[row.hub_id].append(((row.group_id, row.hub_id), row.meter_mw))
     index = [h for h in data.hubs if terms[h]]
     sp = _slack(m, "power", index, {h: _relative(data.grid_mw[h]) for h in index})
     m.hub_power = pyo.Constraint(
@@ -237,7 +248,7 @@ def add_accelerator_inventory(m: pyo.ConcreteModel, data: ModelData) -> None:
     """
     terms: dict[tuple[str, str], list[tuple[tuple[str, str], int]]] = defaultdict(list)
     for row in data.pairs.itertuples(index=False):
-        terms[row.hub_id, row.accel_id].append(((row.job_id, row.hub_id), row.accel_count))
+        terms[row.hub_id, row.accel_id].append(((row.group_id, row.hub_id), row.accel_count))
     index = list(m.HK)
     sa = _slack(m, "accelerators", index, {hk: _relative(data.inventory.get(hk, 0.0)) for hk in index})
     m.accelerator_inventory = pyo.Constraint(
@@ -369,7 +380,7 @@ def add_carbon_budget(m: pyo.ConcreteModel, data: ModelData) -> None:
     sum_{(j,h)} carbon_t[j,h] * x[j,h] <= budget_t
     """
     m.emissions_t = pyo.Expression(
-        expr=sum(row.carbon_t * m.x[row.job_id, row.hub_id] for row in data.pairs.itertuples(index=False))
+        expr=sum(row.carbon_t * m.x[row.group_id, row.hub_id] for row in data.pairs.itertuples(index=False))
     )
     if data.carbon_budget_t is None:
         return
@@ -389,7 +400,7 @@ def add_objective(m: pyo.ConcreteModel, data: ModelData) -> None:
     """
     energy_terms = []
     for row in data.pairs.itertuples(index=False):
-        x = m.x[row.job_id, row.hub_id]
+        x = m.x[row.group_id, row.hub_id]
         if row.fixed_cost_cny == row.fixed_cost_cny:  # not NaN: negotiated fixed cost
             energy_terms.append(row.fixed_cost_cny * x)
         else:
@@ -417,5 +428,5 @@ def add_objective(m: pyo.ConcreteModel, data: ModelData) -> None:
     relax = [w * var[i] for var, weights in m._slacks.values() for i, w in weights.items()]
     for row in data.pairs.itertuples(index=False):
         if row.latency_excess_ms > 0:
-            relax.append(row.latency_excess_ms / row.max_latency_ms * m.x[row.job_id, row.hub_id])
+            relax.append(row.latency_excess_ms / row.max_latency_ms * m.x[row.group_id, row.hub_id])
     m.objective = pyo.Objective(expr=sum(relax), sense=pyo.minimize)

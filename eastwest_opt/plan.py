@@ -217,64 +217,9 @@ def _val(v: Any) -> float:
 def extract_plan(pm: PlacementModel, result: SolveResult, options: SolveOptions) -> Plan:
     """Read the solution out of a solved :class:`PlacementModel` into plan tables."""
     m, data, sc, net = pm.model, pm.data, pm.scenario, pm.network
-    jobs = sc.jobs.set_index("job_id")
-    classes = dict(zip(sc.datasets["dataset_id"], sc.datasets["class_id"], strict=True))
 
-    chosen = {j: h for (j, h) in m.JH if _val(m.x[j, h]) > 0.5}
-    pairs = data.pairs.set_index(["job_id", "hub_id"])
-    from eastwest_opt.prepare import energy_cost_cny
-
-    prices = {h: float(pyo_value(m.price[h])) for h in data.hubs}
-    pair_cost = energy_cost_cny(data.pairs, prices)
-    pair_cost.index = pairs.index
-    carbon_price = float(pyo_value(m.carbon_price))
     staged = {(d, h) for (d, h) in m.DS if _val(m.s[d, h]) > 0.5}
-    rows = []
-    for j in data.jobs:
-        job = jobs.loc[j]
-        d = job["dataset_id"]
-        base = {"job_id": j, "name": job["name"], "dataset_id": d, "class_id": classes[d]}
-        if j in chosen:
-            h = chosen[j]
-            pr = pairs.loc[(j, h)]
-            rows.append(
-                base
-                | {
-                    "status": "placed",
-                    "hub_id": h,
-                    "accel_id": pr["accel_id"],
-                    "accel_count": int(pr["accel_count"]),
-                    "it_mw": pr["it_mw"],
-                    "meter_mw": pr["meter_mw"],
-                    "runtime_h": pr["runtime_h"],
-                    "energy_mwh": pr["energy_mwh"],
-                    "energy_cost_cny": float(pair_cost.loc[(j, h)]),
-                    "carbon_t": pr["carbon_t"],
-                    "carbon_cost_cny": pr["carbon_t"] * carbon_price,
-                    "data_source": "staged" if (d, h) in staged else "replica",
-                    "unplaced_penalty_cny": 0.0,
-                }
-            )
-        else:
-            rows.append(
-                base
-                | {
-                    "status": "unplaced",
-                    "hub_id": "",
-                    "accel_id": job["accel_id"],
-                    "accel_count": int(job["accel_count"]),
-                    "it_mw": 0.0,
-                    "meter_mw": 0.0,
-                    "runtime_h": 0.0,
-                    "energy_mwh": 0.0,
-                    "energy_cost_cny": 0.0,
-                    "carbon_t": 0.0,
-                    "carbon_cost_cny": 0.0,
-                    "data_source": "",
-                    "unplaced_penalty_cny": data.unplaceable_penalty.get(j, 0.0),
-                }
-            )
-    placements = pd.DataFrame(rows)
+    placements = _placements(pm, staged)
 
     months = data.storage_months
     rep_rows = []
@@ -377,6 +322,86 @@ def extract_plan(pm: PlacementModel, result: SolveResult, options: SolveOptions)
             "threads": options.threads,
         },
     )
+
+
+def _placements(pm: PlacementModel, staged: set[tuple[str, str]]) -> pd.DataFrame:
+    """One row per job: where it trains (or that it is unplaced) and its figures there.
+
+    A group of ``n`` identical jobs placed as integer counts ``x[g,h]`` is handed back to its
+    members in file order: the first ``x[g,h1]`` members train at ``h1``, and so on.
+    """
+    from eastwest_opt.prepare import energy_cost_cny
+
+    m, data, sc = pm.model, pm.data, pm.scenario
+    hub_of: dict[str, str] = {}
+    taken: dict[str, int] = {}
+    for g, h in m.JH:
+        count = round(_val(m.x[g, h]))
+        if count <= 0:
+            continue
+        start = taken.get(g, 0)
+        for job in data.group_members[g][start : start + count]:
+            hub_of[job] = h
+        taken[g] = start + count
+    group_of = {job: g for g, members in data.group_members.items() for job in members}
+    jobs = sc.jobs
+    out = pd.DataFrame(
+        {
+            "job_id": jobs["job_id"],
+            "name": jobs["name"],
+            "dataset_id": jobs["dataset_id"],
+            "class_id": jobs["dataset_id"].map(
+                dict(zip(sc.datasets["dataset_id"], sc.datasets["class_id"], strict=True))
+            ),
+            "group_id": jobs["job_id"].map(group_of),
+            "hub_id": jobs["job_id"].map(lambda j: hub_of.get(j, "")),
+        }
+    )
+    out["status"] = out["hub_id"].map(lambda h: "placed" if h else "unplaced")
+    pairs = data.pairs.copy()
+    prices = {h: float(pyo_value(m.price[h])) for h in data.hubs}
+    pairs["energy_cost_cny"] = energy_cost_cny(pairs, prices)
+    cols = ["accel_id", "accel_count", "it_mw", "meter_mw", "runtime_h", "energy_mwh", "energy_cost_cny", "carbon_t"]
+    out = out.merge(pairs[["group_id", "hub_id", *cols]], on=["group_id", "hub_id"], how="left")
+    placed = out["status"] == "placed"
+    out.loc[~placed, "accel_id"] = out.loc[~placed, "job_id"].map(
+        dict(zip(jobs["job_id"], jobs["accel_id"], strict=True))
+    )
+    out.loc[~placed, "accel_count"] = out.loc[~placed, "job_id"].map(
+        dict(zip(jobs["job_id"], jobs["accel_count"], strict=True))
+    )
+    for col in ("it_mw", "meter_mw", "runtime_h", "energy_mwh", "energy_cost_cny", "carbon_t"):
+        out[col] = out[col].fillna(0.0).astype(float)
+    out["accel_count"] = out["accel_count"].astype(int)
+    out["carbon_cost_cny"] = out["carbon_t"] * float(pyo_value(m.carbon_price))
+    out["data_source"] = [
+        ("staged" if (d, h) in staged else "replica") if h else ""
+        for d, h in zip(out["dataset_id"], out["hub_id"], strict=True)
+    ]
+    out["unplaced_penalty_cny"] = [
+        0.0 if ok else data.unplaceable_penalty.get(g, 0.0) for ok, g in zip(placed, out["group_id"], strict=True)
+    ]
+    order = [
+        "job_id",
+        "name",
+        "dataset_id",
+        "class_id",
+        "status",
+        "hub_id",
+        "accel_id",
+        "accel_count",
+        "it_mw",
+        "meter_mw",
+        "runtime_h",
+        "energy_mwh",
+        "energy_cost_cny",
+        "carbon_t",
+        "carbon_cost_cny",
+        "data_source",
+        "unplaced_penalty_cny",
+        "group_id",
+    ]
+    return out[order]
 
 
 def pyo_value(p: Any) -> float:

@@ -40,9 +40,11 @@ class ModelData:
     arcs: list[Arc]
     arc_capacity_tb: dict[Arc, float]
     arc_cost_cny_per_tb: dict[Arc, float]
-    pairs: pd.DataFrame  # one row per allowed (job, hub) with derived coefficients
-    jobs: list[str]
-    unplaceable_penalty: dict[str, float]  # jobs that may stay unplaced -> penalty CNY
+    pairs: pd.DataFrame  # one row per allowed (job group, hub) with derived per-job coefficients
+    jobs: list[str]  # job group ids (a group of identical jobs; its id is its first member's)
+    group_size: dict[str, int]  # n_g: jobs in the group
+    group_members: dict[str, list[str]]  # the group's job ids, in file order
+    unplaceable_penalty: dict[str, float]  # groups that may stay unplaced -> penalty CNY per job
     job_dataset: dict[str, str]
     datasets: list[str]
     size_tb: dict[str, float]
@@ -63,7 +65,7 @@ class ModelData:
 
     @property
     def jh(self) -> list[tuple[str, str]]:
-        return list(zip(self.pairs["job_id"], self.pairs["hub_id"], strict=True))
+        return list(zip(self.pairs["group_id"], self.pairs["hub_id"], strict=True))
 
 
 def localization(scenario: Scenario) -> tuple[dict[str, frozenset[str] | None], dict[str, str], dict[str, bool]]:
@@ -92,66 +94,112 @@ def localization(scenario: Scenario) -> tuple[dict[str, frozenset[str] | None], 
     return allowed, zone, staging
 
 
-def job_hub_pairs(scenario: Scenario, allowed: dict[str, frozenset[str] | None]) -> pd.DataFrame:
-    """Every (job, hub) pair a job may train at, with its derived or overridden figures.
+GROUP_KEY = (
+    "dataset_id",
+    "accel_id",
+    "accel_count",
+    "runtime_h",
+    "artifact_tb",
+    "serving_hubs",
+    "max_latency_ms",
+    "unplaced_penalty_cny",
+    "allowed_hubs",
+)
 
-    Derived: accelerator type and count from the job, ``it_mw = count * kw_per_accel / 1000``,
+
+def job_groups(scenario: Scenario, *, aggregate: bool = True) -> pd.DataFrame:
+    """Identical jobs gathered into groups: one row per group with its members and size.
+
+    Two jobs are identical when every column the model reads is equal (``GROUP_KEY``) and
+    neither has an override row. Identical jobs are interchangeable in every constraint and
+    in the objective, so placing ``x[g,h]`` of the ``n_g`` jobs of group ``g`` at hub ``h``
+    (an integer) is an exact reduction of placing each job with a binary. A group's id is its
+    first member's job id. With ``aggregate=False`` every job is its own group.
+    """
+    jobs = scenario.jobs
+    if aggregate and len(jobs):
+        key = pd.Series([""] * len(jobs), index=jobs.index, dtype=object)
+        for col in GROUP_KEY:
+            key = key + "|" + jobs[col].map(repr)
+        overridden = jobs["job_id"].isin(set(scenario.overrides["job_id"]))
+        key = key.where(~overridden, "override|" + jobs["job_id"])
+    else:
+        key = jobs["job_id"]
+    first = ~key.duplicated(keep="first")
+    reps = jobs.loc[first].copy()
+    group_of_key = dict(zip(key[first], reps["job_id"], strict=True))
+    group = key.map(group_of_key)
+    members = jobs["job_id"].groupby(group, sort=False).agg(list)
+    reps = reps.rename(columns={"job_id": "group_id"}).reset_index(drop=True)
+    reps["members"] = reps["group_id"].map(members)
+    reps["size"] = reps["members"].map(len).astype(int)
+    return reps
+
+
+def job_hub_pairs(
+    scenario: Scenario, allowed: dict[str, frozenset[str] | None], groups: pd.DataFrame | None = None
+) -> pd.DataFrame:
+    """Every (job group, hub) pair the group's jobs may train at, with derived or overridden figures.
+
+    Derived per job: accelerator type and count from the job, ``it_mw = count * kw_per_accel / 1000``,
     ``energy_mwh = it_mw * runtime_h * pue[h]``, energy cost
     ``energy_mwh * 1000 * price[h] * (1 - subsidy[h, k])`` unless a fixed cost is given,
     ``carbon_t = energy_mwh * carbon_kg_per_kwh[h]`` (kg/kWh = t/MWh). Overrides replace any
     of accel_id, accel_count, it_mw, runtime_h and the energy cost for one (job, hub).
+    Built with vectorised pandas operations, so that it scales to large portfolios.
     """
-    hubs = scenario.hubs.set_index("hub_id")
+    if groups is None:
+        groups = job_groups(scenario)
+    hubs = scenario.hubs[["hub_id", "pue", "carbon_kg_per_kwh"]]
+    cols = ["group_id", "dataset_id", "accel_id", "accel_count", "runtime_h", "allowed_hubs", "size"]
+    cross = groups[cols].merge(hubs, how="cross")
+    # localization by data class, then the job's own hub restriction
+    class_ok = {(d, h) for d, hs in allowed.items() if hs is not None for h in hs}
+    free = {d for d, hs in allowed.items() if hs is None}
+    keep = [
+        (d in free or (d, h) in class_ok) and (not restrict or h in restrict)
+        for d, h, restrict in zip(cross["dataset_id"], cross["hub_id"], cross["allowed_hubs"], strict=True)
+    ]
+    cross = cross.loc[keep].reset_index(drop=True)
+    cross["fixed_cost_cny"] = math.nan
+    cross["it_mw_override"] = math.nan
+    ov = scenario.overrides
+    if len(ov):
+        o = ov.rename(
+            columns={
+                "job_id": "group_id",
+                "accel_id": "o_accel",
+                "accel_count": "o_count",
+                "it_mw": "o_it",
+                "runtime_h": "o_runtime",
+                "fixed_cost_cny": "o_fixed",
+            }
+        )
+        cross = cross.merge(o, on=["group_id", "hub_id"], how="left")
+        has = cross["o_accel"].notna() & (cross["o_accel"] != "")
+        cross.loc[has, "accel_id"] = cross.loc[has, "o_accel"]
+        cross["accel_count"] = cross["o_count"].where(cross["o_count"].notna(), cross["accel_count"])
+        cross["runtime_h"] = cross["o_runtime"].where(cross["o_runtime"].notna(), cross["runtime_h"])
+        cross["it_mw_override"] = cross["o_it"]
+        cross["fixed_cost_cny"] = cross["o_fixed"]
     kw = dict(zip(scenario.accelerators["accel_id"], scenario.accelerators["kw_per_accel"], strict=True))
+    it_mw = cross["accel_count"].astype(float) * cross["accel_id"].map(kw).astype(float) / 1000.0
+    cross["it_mw"] = cross["it_mw_override"].where(cross["it_mw_override"].notna(), it_mw)
+    cross["accel_count"] = cross["accel_count"].astype(int)
+    cross["runtime_h"] = cross["runtime_h"].astype(float)
+    cross["meter_mw"] = cross["it_mw"] * cross["pue"]
+    cross["energy_mwh"] = cross["it_mw"] * cross["runtime_h"] * cross["pue"]
     ha = scenario.hub_accelerators
-    subsidy = {
-        (h, k): float(s) for h, k, s in zip(ha["hub_id"], ha["accel_id"], ha["energy_subsidy_share"], strict=True)
-    }
-    dataset_of = dict(zip(scenario.datasets["dataset_id"], scenario.datasets["dataset_id"], strict=True))
-    overrides = {(o.job_id, o.hub_id): o for o in scenario.overrides.itertuples(index=False)}
-    rows = []
-    for job in scenario.jobs.itertuples(index=False):
-        hubs_ok = allowed[dataset_of[job.dataset_id]]
-        for h in scenario.hubs["hub_id"]:
-            if hubs_ok is not None and h not in hubs_ok:
-                continue
-            if job.allowed_hubs and h not in job.allowed_hubs:
-                continue
-            o = overrides.get((job.job_id, h))
-            accel = o.accel_id if o is not None and o.accel_id else job.accel_id
-            count = job.accel_count
-            if o is not None and not is_missing(o.accel_count):
-                count = int(o.accel_count)
-            it_mw = count * kw[accel] / 1000.0
-            if o is not None and not is_missing(o.it_mw):
-                it_mw = float(o.it_mw)
-            runtime = float(job.runtime_h)
-            if o is not None and not is_missing(o.runtime_h):
-                runtime = float(o.runtime_h)
-            pue = float(hubs.at[h, "pue"])
-            energy_mwh = it_mw * runtime * pue
-            share = subsidy.get((h, accel), 0.0)
-            fixed = float(o.fixed_cost_cny) if o is not None and not is_missing(o.fixed_cost_cny) else math.nan
-            rows.append(
-                {
-                    "job_id": job.job_id,
-                    "hub_id": h,
-                    "dataset_id": job.dataset_id,
-                    "accel_id": accel,
-                    "accel_count": int(count),
-                    "it_mw": it_mw,
-                    "meter_mw": it_mw * pue,
-                    "runtime_h": runtime,
-                    "energy_mwh": energy_mwh,
-                    "subsidy_share": share,
-                    "fixed_cost_cny": fixed,
-                    "carbon_t": energy_mwh * float(hubs.at[h, "carbon_kg_per_kwh"]),
-                }
-            )
+    subsidy = dict(zip(zip(ha["hub_id"], ha["accel_id"], strict=True), ha["energy_subsidy_share"], strict=True))
+    cross["subsidy_share"] = [
+        float(subsidy.get((h, k), 0.0)) for h, k in zip(cross["hub_id"], cross["accel_id"], strict=True)
+    ]
+    cross["carbon_t"] = cross["energy_mwh"] * cross["carbon_kg_per_kwh"]
     columns = [
-        "job_id",
+        "group_id",
         "hub_id",
         "dataset_id",
+        "size",
         "accel_id",
         "accel_count",
         "it_mw",
@@ -162,7 +210,7 @@ def job_hub_pairs(scenario: Scenario, allowed: dict[str, frozenset[str] | None])
         "fixed_cost_cny",
         "carbon_t",
     ]
-    return pd.DataFrame(rows, columns=columns)
+    return cross[columns]
 
 
 def energy_cost_cny(pairs: pd.DataFrame, price_cny_per_kwh: dict[str, float]) -> pd.Series:
@@ -172,18 +220,25 @@ def energy_cost_cny(pairs: pd.DataFrame, price_cny_per_kwh: dict[str, float]) ->
     return derived.where(pairs["fixed_cost_cny"].isna(), pairs["fixed_cost_cny"])
 
 
-def prepare(scenario: Scenario, network: Network, *, elastic: bool = False) -> ModelData:
+def prepare(scenario: Scenario, network: Network, *, elastic: bool = False, aggregate: bool = True) -> ModelData:
     """Derive the model's sets and coefficients from a validated scenario.
 
-    With ``elastic=True`` the latency bounds do not prune (job, hub) pairs; each pair records
+    Identical jobs are gathered into groups (:func:`job_groups`) unless ``aggregate=False``.
+    With ``elastic=True`` the latency bounds do not prune (group, hub) pairs; each pair records
     instead by how many milliseconds its fastest route to a serving hub exceeds the bound
     (``latency_excess_ms``), which the elastic model penalises.
     """
     hubs = scenario.hubs
     hub_ids = list(hubs["hub_id"])
     allowed, zone_of, staging_ok = localization(scenario)
-    pairs = job_hub_pairs(scenario, allowed)
-    jobs = scenario.jobs.set_index("job_id")
+    groups = job_groups(scenario, aggregate=aggregate)
+    pairs = job_hub_pairs(scenario, allowed, groups)
+    serving = dict(zip(groups["group_id"], groups["serving_hubs"], strict=True))
+    bound_of = {
+        g: (float(b) if not is_missing(b) else math.inf)
+        for g, b in zip(groups["group_id"], groups["max_latency_ms"], strict=True)
+    }
+    artifact_tb = dict(zip(groups["group_id"], groups["artifact_tb"].astype(float), strict=True))
 
     # artifact delivery: candidate routes within each job's latency bound
     routes: dict[ArtifactGroup, list[Route]] = {}
@@ -191,19 +246,18 @@ def prepare(scenario: Scenario, network: Network, *, elastic: bool = False) -> M
     keep = []
     excess = []
     bounds = []
-    for job_id, h in zip(pairs["job_id"], pairs["hub_id"], strict=True):
-        job = jobs.loc[job_id]
-        bound = float(job["max_latency_ms"]) if not is_missing(job["max_latency_ms"]) else math.inf
+    for g, h in zip(pairs["group_id"], pairs["hub_id"], strict=True):
+        bound = bound_of[g]
+        bounds.append(bound)
         worst = 0.0
         if elastic:
-            for t in job["serving_hubs"]:
+            for t in serving[g]:
                 worst = max(worst, network.fastest_latency_ms(h, t) - bound)
             bound = math.inf
         excess.append(worst if math.isfinite(worst) else 0.0)
-        bounds.append(float(job["max_latency_ms"]) if not is_missing(job["max_latency_ms"]) else math.inf)
         ok = True
-        groups = []
-        for t in job["serving_hubs"]:
+        keys = []
+        for t in serving[g]:
             if t == h:
                 continue
             key = (h, t, bound)
@@ -212,11 +266,11 @@ def prepare(scenario: Scenario, network: Network, *, elastic: bool = False) -> M
             if not routes[key]:
                 ok = False
                 break
-            groups.append(key)
+            keys.append(key)
         keep.append(ok)
-        if ok and float(job["artifact_tb"]) > 0:
-            for key in groups:
-                group_jobs[key].append(job_id)
+        if ok and artifact_tb[g] > 0:
+            for key in keys:
+                group_jobs[key].append(g)
     pairs["latency_excess_ms"] = excess
     pairs["max_latency_ms"] = bounds
     pairs = pairs.loc[keep].reset_index(drop=True)
@@ -264,9 +318,9 @@ def prepare(scenario: Scenario, network: Network, *, elastic: bool = False) -> M
     }
     penalty: dict[str, float] = {}
     if scenario.allow_unplaced:
-        for job_id, p in zip(scenario.jobs["job_id"], scenario.jobs["unplaced_penalty_cny"], strict=True):
+        for g, p in zip(groups["group_id"], groups["unplaced_penalty_cny"], strict=True):
             if not is_missing(p):
-                penalty[job_id] = float(p)
+                penalty[g] = float(p)
     return ModelData(
         hubs=hub_ids,
         hub_region=region,
@@ -284,9 +338,11 @@ def prepare(scenario: Scenario, network: Network, *, elastic: bool = False) -> M
         arc_capacity_tb=arcs_df["capacity_tb"].to_dict(),
         arc_cost_cny_per_tb=arcs_df["cost_cny_per_tb"].to_dict(),
         pairs=pairs,
-        jobs=list(scenario.jobs["job_id"]),
+        jobs=list(groups["group_id"]),
+        group_size=dict(zip(groups["group_id"], groups["size"].astype(int), strict=True)),
+        group_members=dict(zip(groups["group_id"], groups["members"], strict=True)),
         unplaceable_penalty=penalty,
-        job_dataset=dict(zip(scenario.jobs["job_id"], scenario.jobs["dataset_id"], strict=True)),
+        job_dataset=dict(zip(groups["group_id"], groups["dataset_id"], strict=True)),
         datasets=list(ds.index),
         size_tb=ds["size_tb"].astype(float).to_dict(),
         origin=ds["origin_hub"].to_dict(),
@@ -299,7 +355,7 @@ def prepare(scenario: Scenario, network: Network, *, elastic: bool = False) -> M
         commodities=commodities,
         artifact_routes=routes,
         artifact_jobs=dict(group_jobs),
-        artifact_tb=dict(zip(scenario.jobs["job_id"], scenario.jobs["artifact_tb"].astype(float), strict=True)),
+        artifact_tb=artifact_tb,
         carbon_price_cny_per_t=scenario.carbon_price_cny_per_t,
         carbon_budget_t=scenario.carbon_budget_t,
         zones=zones,

@@ -76,14 +76,15 @@ class PlacementModel:
     _signature: tuple = ()
 
     @classmethod
-    def build(cls, scenario: Scenario) -> PlacementModel:
+    def build(cls, scenario: Scenario, *, aggregate: bool = True) -> PlacementModel:
+        """Build the model; ``aggregate=False`` keeps one variable per job (no grouping of twins)."""
         timings: dict[str, float] = {}
         t0 = time.perf_counter()
         network = build_network(scenario)
         t1 = time.perf_counter()
         _presolve_checks(scenario)
-        data = prepare(scenario, network)
-        if any(j not in data.unplaceable_penalty for j in set(data.jobs) - set(data.pairs["job_id"])):
+        data = prepare(scenario, network, aggregate=aggregate)
+        if any(j not in data.unplaceable_penalty for j in set(data.jobs) - set(data.pairs["group_id"])):
             raise _infeasible(scenario, SolveOptions(), network)
         t2 = time.perf_counter()
         model = build_model(data)
