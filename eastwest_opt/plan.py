@@ -53,6 +53,7 @@ class Plan:
     timings: dict[str, float] = field(default_factory=dict)
     solver: dict[str, Any] = field(default_factory=dict)
     verification: VerificationReport | None = None
+    scenario_path: str | None = None  # folder the scenario was loaded from; None if changed in code
 
     # tables as attributes, for notebooks
     @property
@@ -105,6 +106,7 @@ class Plan:
         total_energy = hubs["energy_mwh"].sum()
         return {
             "scenario": self.scenario_name,
+            "scenario_path": self.scenario_path,
             "status": self.status,
             "verified": self.verified,
             "objective_cny": _num(self.objective_cny),
@@ -166,6 +168,16 @@ def _num(v: float | None) -> float | None:
     return v if math.isfinite(v) else None
 
 
+_TEXT_COLUMNS = frozenset(
+    {"zone", "route", "kind", "status", "name", "data_source", "scenario", "term", "accelerator", "class"}
+)
+
+
+def _is_text_column(col: str) -> bool:
+    """Whether a plan column holds ids or labels (read as text) rather than numbers."""
+    return col in _TEXT_COLUMNS or col.endswith(("_id", "_hub", "_hubs", "_type", "_class", "_region"))
+
+
 def read_plan(folder: str | Path) -> Plan:
     """Read a plan folder written by :meth:`Plan.write`."""
     path = Path(folder)
@@ -184,16 +196,18 @@ def read_plan(folder: str | Path) -> Plan:
         if not file.is_file():
             raise ScenarioError([Problem(str(file), "file not found")])
         try:
-            frame = pd.read_csv(file, keep_default_na=True)
+            header = pd.read_csv(file, nrows=0).columns
+            text = [c for c in header if _is_text_column(c)]
+            # ids are text: '001' stays '001' and hub '1' does not become 1.0; only an empty cell is missing
+            frame = pd.read_csv(file, dtype=dict.fromkeys(text, str), keep_default_na=False, na_values=[""])
         except pd.errors.EmptyDataError:
             frame = pd.DataFrame()
         except pd.errors.ParserError as exc:
             raise ScenarioError([Problem(file.name, f"malformed CSV: {exc}")]) from None
+        for col in frame.columns:
+            if _is_text_column(col):
+                frame[col] = frame[col].fillna("").astype(str)
         tables[name] = frame
-    for name in ("placements", "replicas", "staging", "traffic", "artifact_routes"):
-        for col in tables[name].columns:
-            if col.endswith("hub_id") or col.endswith("_hub") or col in ("zone", "route", "kind", "status"):
-                tables[name][col] = tables[name][col].fillna("").astype(str)
     return Plan(
         scenario_name=str(summary.get("scenario", "")),
         status=str(summary.get("status", "")),
@@ -203,6 +217,7 @@ def read_plan(folder: str | Path) -> Plan:
         tables=tables,
         timings=dict(summary.get("seconds") or {}),
         solver=dict(summary.get("solver") or {}),
+        scenario_path=str(summary["scenario_path"]) if summary.get("scenario_path") else None,
     )
 
 
@@ -321,7 +336,16 @@ def extract_plan(pm: PlacementModel, result: SolveResult, options: SolveOptions)
             "mip_rel_gap": options.mip_rel_gap,
             "threads": options.threads,
         },
+        scenario_path=scenario_folder(sc),
     )
+
+
+def scenario_folder(sc: Any) -> str | None:
+    """The folder a scenario was loaded from, or ``None`` when a table was changed in code (the
+    folder would no longer describe it)."""
+    if sc.path is None or any("changed in code" in str(label) for label in sc.sources.values()):
+        return None
+    return str(sc.path)
 
 
 def _placements(pm: PlacementModel, staged: set[tuple[str, str]]) -> pd.DataFrame:
