@@ -133,11 +133,18 @@ def solve(
     ] = None,
     threads: Annotated[int | None, typer.Option("--threads", min=1, help="Solver threads [HiGHS default].")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the plan summary as JSON instead of tables.")] = False,
+    report: Annotated[
+        bool, typer.Option("--report", help="Also write report.html and its figures (PNG) into the --out folder.")
+    ] = False,
     debug: DebugOpt = False,
 ) -> None:
     """Solve a scenario and print a verified plan; optionally write it with --out."""
     from eastwest_opt.scenario import load_scenario
     from eastwest_opt.solver import solve as solve_api
+
+    if report and out is None:
+        _err("--report needs --out: the report is written into the plan folder")
+        raise typer.Exit(int(ExitCode.INVALID_INPUT))
 
     def action() -> Any:
         sc = load_scenario(scenario)
@@ -155,6 +162,12 @@ def solve(
         print_plan(sc, plan)
         if out is not None:
             typer.echo(f"Plan written to {out}")
+    if report and out is not None:
+        from eastwest_opt.report import REPORT_FILE, write_report
+
+        html = _run(debug, lambda: write_report(plan, sc, out / REPORT_FILE))
+        if not as_json:
+            typer.echo(f"Report written to {html} (figures as PNG beside it)")
 
 
 @app.command()
@@ -215,6 +228,105 @@ def validate(
         f"OK: scenario {sc.name!r} is valid ({len(sc.hubs)} hubs, {len(sc.links)} links, "
         f"{len(sc.datasets)} datasets, {len(sc.jobs)} jobs" + (f"; {len(problems)} warning(s))." if problems else ").")
     )
+
+
+@app.command()
+def report(
+    plan_dir: Annotated[Path, typer.Argument(help="Plan folder written by 'solve --out'.")],
+    out: Annotated[
+        Path | None,
+        typer.Option("--out", "-o", help="HTML file to write [PLAN_DIR/report.html]; the PNG figures go beside it."),
+    ] = None,
+    scenario: Annotated[
+        Path | None,
+        typer.Option(
+            "--scenario",
+            help="Scenario folder the plan was solved for [the one recorded in summary.json, else the shipped one].",
+        ),
+    ] = None,
+    debug: DebugOpt = False,
+) -> None:
+    """Draw a plan: a self-contained HTML report (hub map, costs, utilisation, placements) and PNG figures.
+
+    Exit 0 when written, 2 for a missing or broken plan folder or a scenario the plan does not fit.
+    """
+    from eastwest_opt.report import report_folder
+
+    html = _run(debug, lambda: report_folder(plan_dir, scenario=scenario, out_html=out))
+    typer.echo(f"Report written to {html} (figures as PNG beside it)")
+
+
+@app.command()
+def generate(
+    out: Annotated[Path, typer.Argument(help="Folder to write the generated scenario into.")],
+    jobs: Annotated[int, typer.Option("--jobs", min=1, help="Number of training jobs.")] = 1000,
+    datasets: Annotated[
+        int | None, typer.Option("--datasets", min=1, help="Number of datasets [jobs / 20, at least 1].")
+    ] = None,
+    seed: Annotated[int, typer.Option("--seed", min=0, help="Random seed; the same seed gives the same scenario.")] = 0,
+    overwrite: Annotated[bool, typer.Option(help="Replace OUT if it exists.")] = False,
+    debug: DebugOpt = False,
+) -> None:
+    """Write a realistic generated portfolio over the shipped hubs and backbone as a scenario folder."""
+    from eastwest_opt.generate import generate_scenario, write_scenario
+
+    n_datasets = datasets if datasets is not None else max(1, jobs // 20)
+    sc = _run(debug, lambda: generate_scenario(jobs, n_datasets, seed))
+    _run(debug, lambda: write_scenario(sc, out, overwrite=overwrite))
+    typer.echo(f"Scenario {sc.name!r} written to {out} ({len(sc.jobs):,} jobs, {len(sc.datasets):,} datasets).")
+
+
+@app.command()
+def sweep(
+    sweep_file: Annotated[Path, typer.Argument(help="Sweep file (YAML): a base scenario and its variants.")],
+    out: Annotated[Path, typer.Option("--out", "-o", help="Folder for the results; rerun to resume it.")],
+    workers: Annotated[
+        int | None, typer.Option("--workers", "-w", min=1, help="Worker processes on this machine [one per CPU].")
+    ] = None,
+    scheduler: Annotated[
+        str | None,
+        typer.Option("--scheduler", help="Address of a Dask scheduler (tcp://host:8786): run on that cluster instead."),
+    ] = None,
+    overwrite: Annotated[bool, typer.Option(help="Discard the results already in --out and start afresh.")] = False,
+    retry_failed: Annotated[
+        bool, typer.Option("--retry-failed", help="Run again the variants that ended in an error or without a plan.")
+    ] = False,
+    time_limit: Annotated[
+        float | None, typer.Option("--time-limit", min=0.001, help="Solver time limit per variant, seconds.")
+    ] = None,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar and no summary table.")] = False,
+    debug: DebugOpt = False,
+) -> None:
+    """Solve many what-if variants of a scenario in parallel; write each result, a summary and plots.
+
+    Exit 0 when the sweep ran, even if some variants are infeasible (they are counted); 2 for a
+    bad sweep file; 6 when --out holds a different sweep.
+    """
+    from eastwest_opt.sweeps import print_outcome
+    from eastwest_opt.sweeps import sweep as sweep_api
+
+    def action() -> Any:
+        return sweep_api(
+            sweep_file,
+            out=out,
+            workers=workers,
+            scheduler=scheduler,
+            overwrite=overwrite,
+            retry_failed=retry_failed,
+            time_limit_s=time_limit,
+            progress=not quiet,
+        )
+
+    try:
+        summary = _run(debug, action)
+    except KeyboardInterrupt:
+        _err(f"interrupted; every finished variant is kept in {out}: run the same command again to resume")
+        raise typer.Exit(130) from None
+    outcome = summary.attrs.get("outcome")
+    if not quiet:
+        print_outcome(summary)
+    elif outcome is not None:
+        typer.echo(f"{outcome.total} variants, {outcome.failed} without a plan; results in {out}")
 
 
 def main() -> None:

@@ -48,22 +48,24 @@ def print_plan(scenario: Scenario, plan: Plan, console: Console | None = None) -
         costs.add_row(label, f"{row.cost_cny:,.0f}", f"{100 * row.share:.1f}%", style=style)
     console.print(costs)
 
+    # a narrow terminal gets the hub ids (bth, yrd, ...) so that no figure is cut short
+    narrow = console.width < 100
     hubs = Table(title="Hubs (used / available)", title_justify="left")
     for col, justify in (
         ("Hub", "left"),
         ("CNY/kWh", "right"),
         ("Jobs", "right"),
         ("Power MW", "right"),
-        ("Accelerators", "right"),
+        ("Accel.", "right"),
         ("Storage TB", "right"),
         ("Energy CNY", "right"),
     ):
-        hubs.add_column(col, justify=justify)  # type: ignore[arg-type]
+        hubs.add_column(col, justify=justify, no_wrap=col == "Hub")  # type: ignore[arg-type]
     price = dict(zip(scenario.hubs["hub_id"], scenario.hubs["price_cny_per_kwh"], strict=True))
     for h in plan.hub_usage.itertuples(index=False):
         side = " (W)" if h.macro_region == "west" else " (E)" if h.macro_region == "east" else ""
         hubs.add_row(
-            f"{h.name}{side}",
+            f"{h.hub_id if narrow else h.name}{side}",
             f"{price[h.hub_id]:.3f}",
             str(h.jobs),
             f"{h.meter_mw:,.1f}/{h.grid_mw:,.1f}",
