@@ -126,12 +126,16 @@ def solve(
     ] = None,
     overwrite: Annotated[bool, typer.Option(help="Replace the --out folder if it exists.")] = False,
     time_limit: Annotated[
-        float | None, typer.Option("--time-limit", min=0.001, help="Solver time limit in seconds [scenario default].")
+        float | None,
+        typer.Option("--time-limit", min=0.001, help="Solver time limit in seconds (default: from the scenario)."),
     ] = None,
     gap: Annotated[
-        float | None, typer.Option("--gap", min=0.0, max=0.999, help="Relative MIP gap to stop at [scenario default].")
+        float | None,
+        typer.Option("--gap", min=0.0, max=0.999, help="Relative MIP gap to stop at (default: from the scenario)."),
     ] = None,
-    threads: Annotated[int | None, typer.Option("--threads", min=1, help="Solver threads [HiGHS default].")] = None,
+    threads: Annotated[
+        int | None, typer.Option("--threads", min=1, help="Solver threads (default: HiGHS chooses).")
+    ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the plan summary as JSON instead of tables.")] = False,
     report: Annotated[
         bool, typer.Option("--report", help="Also write report.html and its figures (PNG) into the --out folder.")
@@ -235,13 +239,15 @@ def report(
     plan_dir: Annotated[Path, typer.Argument(help="Plan folder written by 'solve --out'.")],
     out: Annotated[
         Path | None,
-        typer.Option("--out", "-o", help="HTML file to write [PLAN_DIR/report.html]; the PNG figures go beside it."),
+        typer.Option(
+            "--out", "-o", help="HTML file to write (default: PLAN_DIR/report.html); the PNG figures go beside it."
+        ),
     ] = None,
     scenario: Annotated[
         Path | None,
         typer.Option(
             "--scenario",
-            help="Scenario folder the plan was solved for [the one recorded in summary.json, else the shipped one].",
+            help="Scenario the plan was solved for (default: the one named in summary.json, else the shipped one).",
         ),
     ] = None,
     debug: DebugOpt = False,
@@ -261,7 +267,7 @@ def generate(
     out: Annotated[Path, typer.Argument(help="Folder to write the generated scenario into.")],
     jobs: Annotated[int, typer.Option("--jobs", min=1, help="Number of training jobs.")] = 1000,
     datasets: Annotated[
-        int | None, typer.Option("--datasets", min=1, help="Number of datasets [jobs / 20, at least 1].")
+        int | None, typer.Option("--datasets", min=1, help="Number of datasets (default: jobs / 20, at least 1).")
     ] = None,
     seed: Annotated[int, typer.Option("--seed", min=0, help="Random seed; the same seed gives the same scenario.")] = 0,
     overwrite: Annotated[bool, typer.Option(help="Replace OUT if it exists.")] = False,
@@ -281,7 +287,8 @@ def sweep(
     sweep_file: Annotated[Path, typer.Argument(help="Sweep file (YAML): a base scenario and its variants.")],
     out: Annotated[Path, typer.Option("--out", "-o", help="Folder for the results; rerun to resume it.")],
     workers: Annotated[
-        int | None, typer.Option("--workers", "-w", min=1, help="Worker processes on this machine [one per CPU].")
+        int | None,
+        typer.Option("--workers", "-w", min=1, help="Worker processes on this machine (default: one per CPU)."),
     ] = None,
     scheduler: Annotated[
         str | None,
