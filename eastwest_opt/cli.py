@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import sys
+import time
 import traceback
 from collections.abc import Callable
 from pathlib import Path
@@ -118,6 +119,18 @@ def _main(
     """Placement optimiser for East Data, West Computing."""
 
 
+PROGRESS_MIN_JOBS = 1000  # scenarios at least this large report their progress while solving
+
+
+def _progress_printer(started: float) -> Any:
+    """A progress callback that prints ``elapsed  stage  detail`` lines on standard error."""
+
+    def show(stage: str, detail: str) -> None:
+        typer.echo(f"{time.perf_counter() - started:7.1f} s  {stage:<8} {detail}", err=True)
+
+    return show
+
+
 @app.command()
 def solve(
     scenario: ScenarioArg = None,
@@ -140,21 +153,47 @@ def solve(
     report: Annotated[
         bool, typer.Option("--report", help="Also write report.html and its figures (PNG) into the --out folder.")
     ] = False,
+    builder: Annotated[
+        str,
+        typer.Option(
+            "--builder",
+            help="How to build the model: pyomo, arrays (bulk, for large portfolios) or auto (by size).",
+        ),
+    ] = "auto",
+    quiet: Annotated[
+        bool, typer.Option("--quiet", "-q", help="No progress lines while a large scenario solves.")
+    ] = False,
     debug: DebugOpt = False,
 ) -> None:
-    """Solve a scenario and print a verified plan; optionally write it with --out."""
+    """Solve a scenario and print a verified plan; optionally write it with --out.
+
+    Scenarios of 1,000 jobs or more show their progress (stage, elapsed time, current gap) on
+    standard error while they solve; --quiet silences it.
+    """
     from eastwest_opt.scenario import load_scenario
     from eastwest_opt.solver import solve as solve_api
+
+    if builder not in ("auto", "pyomo", "arrays"):
+        _err(f"--builder: unknown builder {builder!r}; choose auto, pyomo or arrays")
+        raise typer.Exit(int(ExitCode.INVALID_INPUT))
 
     if report and out is None:
         _err("--report needs --out: the report is written into the plan folder")
         raise typer.Exit(int(ExitCode.INVALID_INPUT))
 
     def action() -> Any:
+        started = time.perf_counter()
         sc = load_scenario(scenario)
-        plan = solve_api(sc, time_limit_s=time_limit, mip_rel_gap=gap, threads=threads)
+        progress = None if quiet or len(sc.jobs) < PROGRESS_MIN_JOBS else _progress_printer(started)
+        if progress is not None:
+            progress("load", f"{sc.name}: {len(sc.jobs):,} jobs, {len(sc.datasets):,} datasets")
+        plan = solve_api(
+            sc, time_limit_s=time_limit, mip_rel_gap=gap, threads=threads, builder=builder, progress=progress
+        )  # type: ignore[arg-type]
         if out is not None:
             plan.write(out, overwrite=overwrite)
+            if progress is not None:
+                progress("write", str(out))
         return sc, plan
 
     sc, plan = _run(debug, action)

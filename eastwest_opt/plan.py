@@ -224,24 +224,23 @@ def read_plan(folder: str | Path) -> Plan:
 # ---------------------------------------------------------------------------------
 # extraction from a solved model
 # ---------------------------------------------------------------------------------
-def _val(v: Any) -> float:
-    value = v.value
-    return 0.0 if value is None else float(value)
-
-
 def extract_plan(pm: PlacementModel, result: SolveResult, options: SolveOptions) -> Plan:
-    """Read the solution out of a solved :class:`PlacementModel` into plan tables."""
-    m, data, sc, net = pm.model, pm.data, pm.scenario, pm.network
+    """Read the solution out of a solved :class:`PlacementModel` (either builder) into plan tables."""
+    data, sc, net = pm.data, pm.scenario, pm.network
+    values = pm.solution_values()
+    commodities = list(data.commodities)
+    groups = list(data.artifact_routes)
+    storage_price = dict(zip(sc.hubs["hub_id"], sc.hubs["storage_price_cny_per_tb_month"].astype(float), strict=True))
 
-    staged = {(d, h) for (d, h) in m.DS if _val(m.s[d, h]) > 0.5}
-    placements = _placements(pm, staged)
+    staged = {dh for dh, v in values["s"].items() if v > 0.5}
+    placements = _placements(pm, values["x"], staged)
 
     months = data.storage_months
     rep_rows = []
-    for (d, h), kind in [((d, h), "durable") for (d, h) in m.DH if _val(m.y[d, h]) > 0.5] + [
-        ((d, h), "staged") for (d, h) in sorted(staged)
+    for (d, h), kind in [(dh, "durable") for dh, v in values["y"].items() if v > 0.5] + [
+        (dh, "staged") for dh in sorted(staged)
     ]:
-        price = float(pyo_value(m.storage_price[h]))
+        price = storage_price[h]
         rep_rows.append(
             {
                 "dataset_id": d,
@@ -260,34 +259,33 @@ def extract_plan(pm: PlacementModel, result: SolveResult, options: SolveOptions)
 
     staging = pd.DataFrame(
         [
-            {"dataset_id": d, "to_hub": h, "from_hub": r, "tb": _val(m.q[d, r, h])}
-            for (d, r, h) in m.DRH
-            if _val(m.q[d, r, h]) > TB_TOL
+            {"dataset_id": d, "to_hub": h, "from_hub": r, "tb": tb}
+            for (d, r, h), tb in values["q"].items()
+            if tb > TB_TOL
         ],
         columns=["dataset_id", "to_hub", "from_hub", "tb"],
     )
     traffic = pd.DataFrame(
         [
             {
-                "kind": m._commodities[c][0],
-                "source_hub": m._commodities[c][1],
-                "zone": m._commodities[c][2],
+                "kind": commodities[c][0],
+                "source_hub": commodities[c][1],
+                "zone": commodities[c][2],
                 "from_hub": u,
                 "to_hub": v,
-                "tb": _val(m.f[c, u, v]),
+                "tb": tb,
             }
-            for (c, u, v) in m.CA
-            if _val(m.f[c, u, v]) > TB_TOL
+            for (c, u, v), tb in values["f"].items()
+            if tb > TB_TOL
         ],
         columns=["kind", "source_hub", "zone", "from_hub", "to_hub", "tb"],
     )
     route_rows = []
-    for g, p in m.GP:
-        tb = _val(m.w[g, p])
+    for (g, p), tb in values["w"].items():
         if tb <= TB_TOL:
             continue
-        h, t, bound = m._groups[g]
-        route = data.artifact_routes[m._groups[g]][p]
+        h, t, bound = groups[g]
+        route = data.artifact_routes[groups[g]][p]
         route_rows.append(
             {
                 "from_hub": h,
@@ -331,6 +329,7 @@ def extract_plan(pm: PlacementModel, result: SolveResult, options: SolveOptions)
         timings=dict(pm.timings),
         solver={
             "name": "highs",
+            "builder": pm.builder,
             "termination": result.termination,
             "time_limit_s": options.time_limit_s,
             "mip_rel_gap": options.mip_rel_gap,
@@ -348,7 +347,7 @@ def scenario_folder(sc: Any) -> str | None:
     return str(sc.path)
 
 
-def _placements(pm: PlacementModel, staged: set[tuple[str, str]]) -> pd.DataFrame:
+def _placements(pm: PlacementModel, x: dict[tuple[str, str], float], staged: set[tuple[str, str]]) -> pd.DataFrame:
     """One row per job: where it trains (or that it is unplaced) and its figures there.
 
     A group of ``n`` identical jobs placed as integer counts ``x[g,h]`` is handed back to its
@@ -356,11 +355,11 @@ def _placements(pm: PlacementModel, staged: set[tuple[str, str]]) -> pd.DataFram
     """
     from eastwest_opt.prepare import energy_cost_cny
 
-    m, data, sc = pm.model, pm.data, pm.scenario
+    data, sc = pm.data, pm.scenario
     hub_of: dict[str, str] = {}
     taken: dict[str, int] = {}
-    for g, h in m.JH:
-        count = round(_val(m.x[g, h]))
+    for (g, h), value in x.items():
+        count = round(value)
         if count <= 0:
             continue
         start = taken.get(g, 0)
@@ -383,7 +382,7 @@ def _placements(pm: PlacementModel, staged: set[tuple[str, str]]) -> pd.DataFram
     )
     out["status"] = out["hub_id"].map(lambda h: "placed" if h else "unplaced")
     pairs = data.pairs.copy()
-    prices = {h: float(pyo_value(m.price[h])) for h in data.hubs}
+    prices = dict(zip(sc.hubs["hub_id"], sc.hubs["price_cny_per_kwh"].astype(float), strict=True))
     pairs["energy_cost_cny"] = energy_cost_cny(pairs, prices)
     cols = ["accel_id", "accel_count", "it_mw", "meter_mw", "runtime_h", "energy_mwh", "energy_cost_cny", "carbon_t"]
     out = out.merge(pairs[["group_id", "hub_id", *cols]], on=["group_id", "hub_id"], how="left")
@@ -397,7 +396,7 @@ def _placements(pm: PlacementModel, staged: set[tuple[str, str]]) -> pd.DataFram
     for col in ("it_mw", "meter_mw", "runtime_h", "energy_mwh", "energy_cost_cny", "carbon_t"):
         out[col] = out[col].fillna(0.0).astype(float)
     out["accel_count"] = out["accel_count"].astype(int)
-    out["carbon_cost_cny"] = out["carbon_t"] * float(pyo_value(m.carbon_price))
+    out["carbon_cost_cny"] = out["carbon_t"] * float(sc.carbon_price_cny_per_t)
     out["data_source"] = [
         ("staged" if (d, h) in staged else "replica") if h else ""
         for d, h in zip(out["dataset_id"], out["hub_id"], strict=True)
@@ -426,13 +425,6 @@ def _placements(pm: PlacementModel, staged: set[tuple[str, str]]) -> pd.DataFram
         "group_id",
     ]
     return out[order]
-
-
-def pyo_value(p: Any) -> float:
-    """Numeric value of a Pyomo parameter or expression."""
-    import pyomo.environ as pyo
-
-    return float(pyo.value(p))
 
 
 def link_flow_table(arcs: pd.DataFrame, traffic: pd.DataFrame, routes: pd.DataFrame) -> pd.DataFrame:

@@ -13,7 +13,7 @@ import math
 import time
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import Any
+from typing import Any, Literal
 
 import pyomo.environ as pyo
 
@@ -63,21 +63,41 @@ class SolveResult:
     termination: str
 
 
+Builder = Literal["auto", "pyomo", "arrays"]
+
+
 @dataclass
 class PlacementModel:
-    """A built model with its persistent HiGHS instance, ready to solve and re-solve."""
+    """A built model with its HiGHS instance, ready to solve and re-solve.
+
+    Two builders make the same matrix (``tests/test_matrix.py`` compares them entry by entry):
+    ``"pyomo"`` (:func:`~eastwest_opt.model.build_model`, solved through Pyomo's persistent HiGHS
+    interface, with mutable parameters for re-solves) and ``"arrays"``
+    (:func:`~eastwest_opt.matrix.build_arrays`, assembled in bulk with numpy and passed to
+    ``highspy`` in one call). ``"auto"`` takes Pyomo below
+    :data:`~eastwest_opt.matrix.ARRAY_BUILD_MIN_PAIRS` (group, hub) pairs and arrays above.
+    """
 
     scenario: Scenario
     network: Network
     data: ModelData
-    model: pyo.ConcreteModel
+    model: pyo.ConcreteModel | None
     timings: dict[str, float] = field(default_factory=dict)
+    arrays: Any = None  # eastwest_opt.matrix.ArrayModel when built from arrays
+    builder: str = "pyomo"
+    progress: Any = None  # callable(stage: str, detail: str) or None
     _solver: Any = None
     _signature: tuple = ()
+    _col_value: Any = None  # last solution of the array model (numpy array)
 
     @classmethod
-    def build(cls, scenario: Scenario, *, aggregate: bool = True) -> PlacementModel:
-        """Build the model; ``aggregate=False`` keeps one variable per job (no grouping of twins)."""
+    def build(
+        cls, scenario: Scenario, *, aggregate: bool = True, builder: Builder = "auto", progress: Any = None
+    ) -> PlacementModel:
+        """Build the model; ``aggregate=False`` keeps one variable per job (no grouping of twins).
+
+        ``progress``, if given, is called as ``progress(stage, detail)`` after each stage.
+        """
         timings: dict[str, float] = {}
         t0 = time.perf_counter()
         network = build_network(scenario)
@@ -87,15 +107,33 @@ class PlacementModel:
         if any(j not in data.unplaceable_penalty for j in set(data.jobs) - set(data.pairs["group_id"])):
             raise _infeasible(scenario, SolveOptions(), network)
         t2 = time.perf_counter()
-        model = build_model(data)
+        if progress is not None:
+            progress(
+                "prepare",
+                f"{len(scenario.jobs):,} jobs in {len(data.jobs):,} groups; {len(data.pairs):,} (group, hub) pairs",
+            )
+        chosen = _choose_builder(builder, data)
+        model = arrays = None
+        if chosen == "pyomo":
+            model = build_model(data)
+        else:
+            from eastwest_opt.matrix import build_arrays
+
+            arrays = build_arrays(data)
         t3 = time.perf_counter()
         timings.update(network_s=t1 - t0, prepare_s=t2 - t1, build_s=t3 - t2)
+        if progress is not None:
+            size = f"{arrays.num_col:,} columns, {arrays.num_row:,} rows" if arrays is not None else "Pyomo model"
+            progress("build", f"{chosen} builder: {size}")
         return cls(
             scenario=scenario,
             network=network,
             data=data,
             model=model,
             timings=timings,
+            arrays=arrays,
+            builder=chosen,
+            progress=progress,
             _signature=structure_signature(scenario),
         )
 
@@ -110,6 +148,14 @@ class PlacementModel:
         """
         if structure_signature(scenario) != self._signature:
             return False
+        if self.model is None:  # array model: rebuild the arrays from the new numbers (same columns)
+            from eastwest_opt.matrix import build_arrays
+
+            aggregate = len(self.data.jobs) < len(self.scenario.jobs)
+            self.data = prepare(scenario, self.network, aggregate=aggregate)
+            self.arrays = build_arrays(self.data)
+            self.scenario = scenario
+            return True
         m = self.model
         hubs = scenario.hubs.set_index("hub_id")
         for h in m.H:
@@ -144,6 +190,8 @@ class PlacementModel:
 
         t0 = time.perf_counter()
         opts = options.resolved(self.scenario)
+        if self.model is None:
+            return self._run_arrays(opts, warm_start=warm_start)
         kwargs: dict[str, Any] = {}
         if self._solver is None:
             self._solver = Highs()
@@ -192,6 +240,57 @@ class PlacementModel:
             bound, gap = objective, 0.0
         return SolveResult(status, objective, bound, gap, seconds, tc.name)
 
+    def _run_arrays(self, opts: SolveOptions, *, warm_start: bool) -> SolveResult:
+        """Solve the array model with highspy directly."""
+        import highspy
+        import numpy as np
+
+        from eastwest_opt.matrix import to_highs
+
+        t0 = time.perf_counter()
+        h = to_highs(self.arrays, time_limit_s=opts.time_limit_s, mip_rel_gap=opts.mip_rel_gap, threads=opts.threads)
+        t1 = time.perf_counter()
+        self.timings["handover_s"] = t1 - t0
+        if warm_start and self._col_value is not None and len(self._col_value) == self.arrays.num_col:
+            start = highspy.HighsSolution()
+            start.col_value = list(self._col_value)
+            start.value_valid = True
+            h.setSolution(start)
+        if self.progress is not None:
+            _watch_mip(h, self.progress)
+        h.run()
+        seconds = time.perf_counter() - t0
+        self.timings["solve_s"] = time.perf_counter() - t1  # HiGHS's own time; handover_s is apart
+        ms = h.getModelStatus()
+        name = h.modelStatusToString(ms)
+        info = h.getInfo()
+        if ms in (highspy.HighsModelStatus.kInfeasible, highspy.HighsModelStatus.kUnboundedOrInfeasible):
+            return SolveResult(Status.INFEASIBLE, None, None, None, seconds, name)
+        has_solution = info.primal_solution_status == 2  # kSolutionStatusFeasible
+        bound = float(info.mip_dual_bound) if math.isfinite(info.mip_dual_bound) else None
+        if not has_solution:
+            return SolveResult(Status.NO_SOLUTION, None, bound, None, seconds, name)
+        self._col_value = np.array(h.getSolution().col_value)
+        objective = float(info.objective_function_value)
+        gap = None if bound is None else max(0.0, objective - bound) / max(abs(objective), 1e-9)
+        optimal = ms == highspy.HighsModelStatus.kOptimal
+        if optimal and bound is None:
+            bound, gap = objective, 0.0
+        return SolveResult(Status.OPTIMAL if optimal else Status.FEASIBLE, objective, bound, gap, seconds, name)
+
+    def solution_values(self) -> dict[str, dict[Any, float]]:
+        """The last solution by variable family and index: ``values["x"][group, hub]`` and so on
+        for x, u, y, s, z, q, f and w, whichever builder made the model."""
+        if self.model is None:
+            if self._col_value is None:
+                return {}
+            return self.arrays.values(self._col_value)
+        out: dict[str, dict[Any, float]] = {}
+        for name in ("x", "u", "y", "s", "z", "q", "f", "w"):
+            var = getattr(self.model, name)
+            out[name] = {k: (0.0 if v.value is None else float(v.value)) for k, v in var.items()}
+        return out
+
     def _set_start(self) -> None:
         """Hand the values now in the model's variables to HiGHS as a MIP start."""
         import highspy
@@ -211,6 +310,41 @@ class PlacementModel:
             start.col_value = values
             start.value_valid = True
             highs.setSolution(start)
+
+
+def _choose_builder(builder: str, data: ModelData) -> str:
+    """The builder ``"auto"`` stands for: Pyomo for small models, arrays from ARRAY_BUILD_MIN_PAIRS pairs."""
+    from eastwest_opt.matrix import ARRAY_BUILD_MIN_PAIRS
+
+    if builder not in ("auto", "pyomo", "arrays"):
+        raise ValueError(f"unknown builder {builder!r}: choose auto, pyomo or arrays")
+    if builder != "auto":
+        return builder
+    return "arrays" if len(data.pairs) >= ARRAY_BUILD_MIN_PAIRS else "pyomo"
+
+
+def _watch_mip(h: Any, progress: Any, every_s: float = 2.0) -> None:
+    """Report HiGHS's best plan, bound and gap during a MIP solve, at most every ``every_s`` seconds."""
+    last = [time.perf_counter()]
+    started = last[0]
+
+    def report(event: Any) -> None:
+        now = time.perf_counter()
+        if now - last[0] < every_s:
+            return
+        last[0] = now
+        out = event.data_out
+        primal, dual = float(out.mip_primal_bound), float(out.mip_dual_bound)
+        if math.isfinite(primal) and abs(primal) < 1e50:
+            gap = max(0.0, primal - dual) / max(abs(primal), 1e-9) if math.isfinite(dual) else math.inf
+            progress("solve", f"{now - started:.0f} s: best plan {primal:,.0f} CNY, bound {dual:,.0f}, gap {gap:.3%}")
+        else:
+            progress("solve", f"{now - started:.0f} s: no plan yet, bound {dual:,.0f} CNY")
+
+    try:
+        h.cbMipInterrupt.subscribe(report)
+    except Exception:  # a highspy without callbacks still solves; the stages are reported anyway
+        return
 
 
 def structure_signature(scenario: Scenario) -> tuple:
@@ -273,17 +407,23 @@ def solve(
     mip_rel_gap: float | None = None,
     threads: int | None = None,
     verify: bool = True,
+    builder: Builder = "auto",
+    progress: Any = None,
 ) -> Plan:
     """Solve a scenario (a :class:`Scenario`, a folder, or ``None`` for the shipped one).
 
     Returns a verified :class:`Plan`. Raises :class:`InfeasibleError` when no plan exists,
     :class:`NoSolutionError` when the time limit passed before any plan was found, and
     :class:`VerificationError` if the independent verifier rejects the solver's plan.
+    ``builder`` chooses how the model is built (see :class:`PlacementModel`); ``progress``, if
+    given, is called as ``progress(stage, detail)`` as the work goes on.
     """
     t0 = time.perf_counter()
     if not isinstance(scenario, Scenario):
         scenario = load_scenario(scenario)
-    pm = PlacementModel.build(scenario)
+        if progress is not None:
+            progress("load", f"{len(scenario.jobs):,} jobs, {len(scenario.datasets):,} datasets")
+    pm = PlacementModel.build(scenario, builder=builder, progress=progress)
     options = SolveOptions(time_limit_s, mip_rel_gap, threads).resolved(scenario)
     return solve_model(pm, options, verify=verify, started=t0)
 
@@ -300,7 +440,11 @@ def solve_model(
     from eastwest_opt.verify import verify_plan
 
     t0 = started if started is not None else time.perf_counter()
+    progress = pm.progress
     result = pm.run(options, warm_start=warm_start)
+    if progress is not None:
+        gap = f", gap {result.gap:.3%}" if result.gap is not None else ""
+        progress("solve", f"{result.status.value}{gap} after {result.seconds:.1f} s")
     if result.status == Status.INFEASIBLE:
         raise _infeasible(pm.scenario, options, pm.network)
     if result.status == Status.NO_SOLUTION:
@@ -310,11 +454,15 @@ def solve_model(
     t1 = time.perf_counter()
     plan = extract_plan(pm, result, options)
     plan.timings["plan_s"] = time.perf_counter() - t1
+    if progress is not None:
+        progress("plan", f"{int((plan.placements['status'] == 'placed').sum()):,} jobs placed")
     if verify:
         t2 = time.perf_counter()
         report = verify_plan(pm.scenario, plan)
         plan.timings["verify_s"] = time.perf_counter() - t2
         plan.verification = report
+        if progress is not None:
+            progress("verify", "every constraint holds" if report.ok else f"{len(report.violations)} violation(s)")
         if not report.ok:
             raise VerificationError(
                 f"the solver's plan failed verification: {report.violations[0]} ({len(report.violations)} violation(s))"

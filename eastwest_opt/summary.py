@@ -33,7 +33,7 @@ def print_plan(scenario: Scenario, plan: Plan, console: Console | None = None) -
     west = s["west_energy_share"]
     west_text = f"{100 * west:.0f}% of training energy in the western hubs; " if west is not None else ""
     console.print(
-        f"{s['jobs_placed']} of {s['jobs']} jobs placed; {west_text}"
+        f"{s['jobs_placed']:,} of {s['jobs']:,} jobs placed; {west_text}"
         f"{s['emissions_t']:,.0f} tCO2; {s['transfer_tb']:,.0f} TB moved over the backbone. "
         f"Solved in {s['seconds'].get('total_s', 0):.2f} s."
     )

@@ -1,0 +1,180 @@
+"""The array builder (matrix.py) is the Pyomo model, entry by entry, and solves to the same plans."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import highspy
+import numpy as np
+import pytest
+from test_bruteforce import make_instance, write_instance
+
+import eastwest_opt as ew
+from eastwest_opt.generate import generate_scenario
+from eastwest_opt.matrix import build_arrays
+from eastwest_opt.model import build_model
+from eastwest_opt.network import build_network
+from eastwest_opt.prepare import prepare
+from eastwest_opt.solver import PlacementModel, SolveOptions, solve_model
+
+Entry = tuple[str, str, float]
+
+
+def _name(family: str, key: Any) -> str:
+    key = key if isinstance(key, tuple) else (key,)
+    return f"{family}[{','.join(map(str, key))}]"
+
+
+def pyomo_matrix(scenario: ew.Scenario) -> tuple[dict[str, tuple[float, float, float, bool]], set[tuple[str, str]]]:
+    """Columns (cost, lower, upper, integer) and rows (bounds and coefficients) of the Pyomo model
+    as HiGHS receives it from Pyomo's persistent interface, named by variable and constraint."""
+    import pyomo.environ as pyo
+    from pyomo.contrib.solver.solvers.highs import Highs
+
+    data = prepare(scenario, build_network(scenario))
+    m = build_model(data)
+    opt = Highs()
+    opt.set_instance(m)
+    lp = opt._solver_model.getLp()
+    col_name = {}
+    for var in m.component_data_objects(pyo.Var):
+        col = opt._pyomo_var_to_solver_var_map.get(id(var))
+        if col is not None:
+            col_name[col] = _name(var.parent_component().local_name, var.index())
+    cols = {}
+    integrality = list(lp.integrality_) if len(lp.integrality_) else [0] * lp.num_col_
+    for j in range(lp.num_col_):
+        cols[col_name[j]] = (lp.col_cost_[j], lp.col_lower_[j], lp.col_upper_[j], int(integrality[j]) != 0)
+    rows = set()
+    matrix = lp.a_matrix_
+    starts, index, value = list(matrix.start_), list(matrix.index_), list(matrix.value_)
+    by_row: dict[int, list[tuple[str, float]]] = {i: [] for i in range(lp.num_row_)}
+    if matrix.format_ == highspy.MatrixFormat.kColwise:
+        for j in range(lp.num_col_):
+            for k in range(starts[j], starts[j + 1]):
+                by_row[index[k]].append((col_name[j], value[k]))
+    else:
+        for i in range(lp.num_row_):
+            for k in range(starts[i], starts[i + 1]):
+                by_row[i].append((col_name[index[k]], value[k]))
+    for i, entries in by_row.items():
+        rows.add(_row_signature(lp.row_lower_[i], lp.row_upper_[i], entries))
+    return cols, rows
+
+
+def array_matrix(scenario: ew.Scenario) -> tuple[dict[str, tuple[float, float, float, bool]], set[tuple[str, str]]]:
+    """The same for the array builder."""
+    data = prepare(scenario, build_network(scenario))
+    am = build_arrays(data)
+    names = [""] * am.num_col
+    for family, (first, _end) in am.col_blocks.items():
+        for k, key in enumerate(am.col_keys[family]):
+            names[first + k] = _name(family, key)
+    cols = {
+        names[j]: (am.col_cost[j], am.col_lower[j], am.col_upper[j], bool(am.integer[j])) for j in range(am.num_col)
+    }
+    rows = set()
+    for i in range(am.num_row):
+        lo, hi = am.start[i], am.start[i + 1]
+        entries = [(names[j], v) for j, v in zip(am.index[lo:hi], am.value[lo:hi], strict=True) if v != 0]
+        rows.add(_row_signature(am.row_lower[i], am.row_upper[i], entries))
+    return cols, rows
+
+
+def _row_signature(lower: float, upper: float, entries: list[tuple[str, float]]) -> tuple[str, str]:
+    """A row as text, scaled so that its first coefficient is 1 (HiGHS and Pyomo may differ by sign)."""
+    entries = sorted((n, v) for n, v in entries if v != 0)
+    if not entries:
+        return ("empty", "")
+    scale = entries[0][1]
+    lo, hi = lower / scale, upper / scale
+    if scale < 0:
+        lo, hi = hi, lo
+    terms = ";".join(f"{n}:{v / scale:.9g}" for n, v in entries)
+    bounds = f"{_fmt(lo)}..{_fmt(hi)}"
+    return (terms, bounds)
+
+
+def _fmt(v: float) -> str:
+    if not np.isfinite(v) or abs(v) >= 1e20:
+        return "inf" if v > 0 else "-inf"
+    return f"{v + 0.0:.9g}"  # no negative zero
+
+
+def _assert_same(scenario: ew.Scenario) -> None:
+    pc, pr = pyomo_matrix(scenario)
+    ac, ar = array_matrix(scenario)
+    # Pyomo drops columns that appear in no constraint and the objective; the array builder keeps them
+    assert set(pc) <= set(ac)
+    for name, (cost, lo, up, integer) in pc.items():
+        a = ac[name]
+        assert a[0] == pytest.approx(cost, rel=1e-9, abs=1e-9), name
+        assert (a[1], min(a[2], 1e30), a[3]) == pytest.approx((lo, min(up, 1e30), integer)), name
+    for name in set(ac) - set(pc):
+        assert ac[name][0] == 0 or ac[name][1] == ac[name][2], f"{name} has a cost but no Pyomo column"
+    assert pr == ar
+
+
+def test_shipped_scenario_matrix_is_the_pyomo_matrix() -> None:
+    _assert_same(ew.load_scenario())
+
+
+def test_generated_portfolio_matrix_is_the_pyomo_matrix() -> None:
+    _assert_same(generate_scenario(300, 20, seed=3))
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2, 3, 4, 5, 6, 7])
+def test_random_tiny_matrices_are_the_pyomo_matrix(seed: int, tmp_path: Path) -> None:
+    _assert_same(ew.load_scenario(write_instance(make_instance(seed), tmp_path)))
+
+
+def test_a_broken_array_model_is_caught() -> None:
+    """The comparison is not blind: a changed coefficient makes it fail."""
+    sc = ew.load_scenario()
+    _pc, pr = pyomo_matrix(sc)
+    _ac, ar = array_matrix(sc)
+    changed = sorted(ar)[0]
+    ar = (ar - {changed}) | {(changed[0] + "0", changed[1])}
+    assert pr != ar
+
+
+@pytest.mark.parametrize("builder", ["pyomo", "arrays"])
+def test_both_builders_give_the_same_verified_optimum(builder: str) -> None:
+    sc = generate_scenario(400, 30, seed=5)
+    pm = PlacementModel.build(sc, builder=builder)
+    assert pm.builder == builder
+    plan = solve_model(pm, SolveOptions(mip_rel_gap=0.0, threads=1, time_limit_s=120))
+    assert plan.verified
+    reference = ew.solve(sc, mip_rel_gap=0.0, threads=1)
+    assert plan.objective_cny == pytest.approx(reference.objective_cny, rel=1e-7)
+
+
+def test_large_solve_shows_progress_and_quiet_silences_it(tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from eastwest_opt.cli import app
+    from eastwest_opt.generate import write_scenario
+
+    folder = write_scenario(generate_scenario(1200, 60, seed=2), tmp_path / "g")
+    runner = CliRunner()
+    loud = runner.invoke(app, ["solve", str(folder), "--gap", "0.001", "--threads", "1"])
+    assert loud.exit_code == 0, loud.output
+    stages = [line.split()[2] for line in loud.stderr.splitlines() if line.strip()]
+    assert stages[:3] == ["load", "prepare", "build"]
+    assert {"solve", "plan", "verify"} <= set(stages)
+    assert "optimal, verified" in loud.stdout
+    quiet = runner.invoke(app, ["solve", str(folder), "--gap", "0.001", "--threads", "1", "--quiet"])
+    assert quiet.exit_code == 0
+    assert quiet.stderr == ""
+    assert "optimal, verified" in quiet.stdout
+
+
+def test_unknown_builder_is_a_clean_error() -> None:
+    from typer.testing import CliRunner
+
+    from eastwest_opt.cli import app
+
+    result = CliRunner().invoke(app, ["solve", "--builder", "magic"])
+    assert result.exit_code == 2
+    assert result.stderr.strip() == "error: --builder: unknown builder 'magic'; choose auto, pyomo or arrays"
