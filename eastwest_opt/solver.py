@@ -342,7 +342,8 @@ def _watch_mip(h: Any, progress: Any, every_s: float = 2.0) -> None:
             gap = max(0.0, primal - dual) / max(abs(primal), 1e-9) if math.isfinite(dual) else math.inf
             progress("solve", f"{now - started:.0f} s: best plan {primal:,.0f} CNY, bound {dual:,.0f}, gap {gap:.3%}")
         else:
-            progress("solve", f"{now - started:.0f} s: no plan yet, bound {dual:,.0f} CNY")
+            bound = f"bound {dual:,.0f} CNY" if math.isfinite(dual) else "no bound yet"
+            progress("solve", f"{now - started:.0f} s: no plan yet, {bound}")
 
     try:
         h.cbMipInterrupt.subscribe(report)
