@@ -26,7 +26,7 @@ import math
 import os
 import secrets
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -94,6 +94,7 @@ PLAN_COLUMNS = {
         "hub_id",
         "jobs",
         "meter_mw",
+        "energy_mwh",
         "grid_mw",
         "accelerators_used",
         "accelerators",
@@ -146,12 +147,17 @@ def write_report(
     folder = Path(png_dir) if png_dir is not None else out.parent
     data = _ReportData.of(plan, scenario)
     drawn = figs if figs is not None else figures(plan, scenario)
-    folder.mkdir(parents=True, exist_ok=True)
-    out.parent.mkdir(parents=True, exist_ok=True)
     pngs = {name: _png_bytes(fig) for name, fig in drawn.items()}
-    for name, blob in pngs.items():
-        _atomic_write(folder / f"{name}.png", blob)
-    _atomic_write(out, _html(data, pngs).encode("utf-8"))
+    files = {folder / f"{name}.png": blob for name, blob in pngs.items()}
+    files[out] = _html(data, pngs).encode("utf-8")
+    target = out
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        out.parent.mkdir(parents=True, exist_ok=True)
+        for target, blob in files.items():
+            _atomic_write(target, blob)
+    except OSError as exc:
+        raise ScenarioError([Problem(str(target), f"cannot write the report: {exc.strerror or exc}")]) from exc
     return out
 
 
@@ -166,8 +172,14 @@ def report_folder(
     The scenario is, in order: ``scenario`` if given, the folder recorded as ``scenario_path``
     in the plan's ``summary.json`` if it still exists, or the shipped scenario. The HTML goes to
     ``out_html`` (default ``PLAN_DIR/report.html``) and the PNG files beside it.
+
+    The plan is checked against the scenario by the independent verifier first: a report drawn
+    with the wrong scenario (or one edited since the solve) would show the wrong prices, hubs or
+    costs, so a plan with any violation is refused (:class:`ScenarioError`, exit code 2), as is
+    a missing or broken plan folder.
     """
     from eastwest_opt.scenario import load_scenario
+    from eastwest_opt.verify import verify_plan
 
     plan = read_plan(plan_dir)
     path: str | Path | None = scenario
@@ -175,6 +187,26 @@ def report_folder(
         path = plan.scenario_path
     sc = load_scenario(path)
     out = Path(out_html) if out_html is not None else Path(plan_dir) / REPORT_FILE
+    _check_plan(plan, sc)
+    try:
+        verdict = verify_plan(sc, plan)
+    except (KeyError, ValueError, TypeError) as exc:  # tables the verifier cannot read
+        raise ScenarioError(
+            [Problem(str(plan_dir), f"plan tables cannot be checked: {type(exc).__name__}: {exc}")]
+        ) from exc
+    if not verdict.ok:
+        n = len(verdict.violations)
+        raise ScenarioError(
+            [
+                Problem(
+                    str(plan_dir),
+                    f"the plan does not verify against scenario {sc.name!r} ({n:,} violation{'s' if n > 1 else ''}, "
+                    f"first: {verdict.violations[0]}); draw it with the scenario it was solved for (--scenario), "
+                    "or see every violation with 'eastwest-opt verify'",
+                )
+            ]
+        )
+    plan = replace(plan, verification=verdict)
     try:
         drawn = figures(plan, sc)
     except (KeyError, ValueError, TypeError) as exc:  # a table with the right columns but odd values
@@ -247,18 +279,38 @@ def _hub_name(hub_id: str, name: Any) -> str:
     return text or str(hub_id)
 
 
+TEXT_COLUMNS = {"job_id", "name", "class_id", "status", "hub_id", "accel_id", "from_hub", "to_hub", "term"}
+
+
 def _check_plan(plan: Plan, scenario: Scenario) -> None:
+    """Refuse, as invalid input, a plan whose tables cannot be drawn or that was not solved for
+    ``scenario``: a table or column missing, a number that is not a number, a hub or a job the
+    scenario does not have, or a job of the scenario the plan does not mention."""
     problems: list[Problem] = []
     for table, columns in PLAN_COLUMNS.items():
         frame = plan.tables.get(table)
         if frame is None:
             problems.append(Problem(f"{table}.csv", "file not found"))
             continue
+        if len(frame) == 0 and table == "link_flows":
+            continue  # no traffic: an empty table, possibly without a header
+        missing = [c for c in columns if c not in frame.columns]
+        if missing:
+            word = "column" if len(missing) == 1 else "columns"
+            problems.append(Problem(f"{table}.csv", f"required {word} missing: {', '.join(missing)}"))
+            continue
         for col in columns:
-            if col not in frame.columns and not (len(frame) == 0 and table == "link_flows"):
-                problems.append(Problem(f"{table}.csv", "required column is missing", column=col))
+            if col in TEXT_COLUMNS:
+                continue
+            raw = frame[col]
+            parsed = pd.to_numeric(raw, errors="coerce")
+            bad = parsed.isna() & raw.notna() & (raw.astype(str).str.strip() != "")
+            if bad.any():
+                row = int(np.flatnonzero(bad.to_numpy())[0])
+                problems.append(Problem(f"{table}.csv", f"not a number: {raw.iloc[row]!r}", row=row + 2, column=col))
     if problems:
         raise ScenarioError(problems)
+    remedy = "draw it with the scenario it was solved for (--scenario)"
     known = set(scenario.hubs["hub_id"].astype(str))
     used: set[str] = set(plan.hub_usage["hub_id"].astype(str))
     used |= {h for h in plan.placements["hub_id"].astype(str) if h and h != "nan"}
@@ -270,11 +322,26 @@ def _check_plan(plan: Plan, scenario: Scenario) -> None:
             [
                 Problem(
                     "plan",
-                    f"the plan uses hub(s) {', '.join(unknown)} that scenario {scenario.name!r} does not have; "
-                    "draw it with the scenario it was solved for (--scenario)",
+                    f"the plan uses hub(s) {_some(unknown)} that scenario {scenario.name!r} does not have; {remedy}",
                 )
             ]
         )
+    jobs = set(scenario.jobs["job_id"].astype(str))
+    planned = set(plan.placements["job_id"].astype(str))
+    if planned != jobs:
+        extra, absent = sorted(planned - jobs), sorted(jobs - planned)
+        said = []
+        if extra:
+            said.append(f"has {len(extra):,} job(s) that scenario {scenario.name!r} does not ({_some(extra)})")
+        if absent:
+            said.append(f"lacks {len(absent):,} of the scenario's {len(jobs):,} jobs ({_some(absent)})")
+        raise ScenarioError([Problem("plan", f"the plan {' and '.join(said)}; {remedy}")])
+
+
+def _some(items: list[str], shown: int = 3) -> str:
+    """The first few items of a list, and how many more: 'a, b, c and 17 more'."""
+    head = ", ".join(items[:shown])
+    return head if len(items) <= shown else f"{head} and {len(items) - shown:,} more"
 
 
 # ---------------------------------------------------------------------------------
@@ -426,21 +493,20 @@ def _fit_limits(ax: Axes, x0: float, x1: float, y0: float, y1: float) -> None:
 
 def _map_figure(data: _ReportData) -> Figure:
     from matplotlib import colormaps
-    from matplotlib.cm import ScalarMappable
     from matplotlib.colors import ListedColormap, Normalize
     from matplotlib.lines import Line2D
     from matplotlib.patches import FancyArrowPatch, Polygon
 
     hubs = data.hubs
     fig = _figure(13.0, 9.0)
-    grid = fig.add_gridspec(3, 2, width_ratios=[4.2, 1.0], height_ratios=[3.4, 0.5, 0.5])
-    ax = fig.add_subplot(grid[:, 0])
+    grid = fig.add_gridspec(1, 2, width_ratios=[4.2, 1.0], height_ratios=[1.0])
+    ax = fig.add_subplot(grid[0, 0])
     ax.set_xticks([])
     ax.set_yticks([])
     ax.set_facecolor("white")
     for side in ax.spines.values():
         side.set_color("#bbbbbb")
-    ax.set_title(f"{TITLES['map']} (scenario {data.scenario.name!r})", fontsize=14, loc="left", fontweight="bold")
+    ax.set_title(f"{TITLES['map']}: scenario {data.scenario.name}", fontsize=14, loc="left", fontweight="bold")
     ax.set_xlabel(
         "Outline of China: Natural Earth 1:110m (public domain), a schematic outline for orientation only. "
         "Backbone links without traffic are dotted grey.",
@@ -458,7 +524,8 @@ def _map_figure(data: _ReportData) -> Figure:
     if hi - lo < 1e-9:
         lo, hi = lo - 0.05, hi + 0.05
     price_norm = Normalize(vmin=lo, vmax=hi)
-    price_cmap = colormaps[PRICE_CMAP]
+    # the palest yellows would vanish against the outline's fill: start a fifth of the way in
+    price_cmap = ListedColormap(colormaps[PRICE_CMAP](np.linspace(0.22, 1.0, 256)))
     mw = hubs["meter_mw"].astype(float).to_numpy()
     mw_ref = max(float(mw.max()), 1e-9)
     sizes = MIN_MARKER + (MAX_MARKER - MIN_MARKER) * mw / mw_ref
@@ -471,7 +538,7 @@ def _map_figure(data: _ReportData) -> Figure:
     def width(tb: float) -> float:
         return 1.4 + 7.0 * tb / max_tb
 
-    # legend and colour bars in the right-hand column, first: they fix the map's box
+    # the legend in the right-hand column, first: it fixes the map's box
     lax = fig.add_subplot(grid[0, 1])
     lax.axis("off")
     swatch = price_cmap(0.3)
@@ -491,40 +558,34 @@ def _map_figure(data: _ReportData) -> Figure:
         Line2D([], [], color=mid, lw=1.6, ls=(0, (3, 1.6))),
         Line2D([], [], color="#b8b8b8", lw=1.0, ls=(0, (1, 1.5))),
     ]
-    names += ["Data West: replication + staging", "Artifacts East: trained models", "Backbone link, no traffic"]
+    names += [
+        "Data: replicas and staged copies",
+        "Trained models to serving hubs",
+        "Backbone link, no traffic",
+    ]
     for value in _legend_values(max_tb if arcs else 0.0):
         handles.append(Line2D([], [], color=mid, lw=width(value)))
         names.append(f"{_fmt_round(value)} TB over the window")
-    lax.legend(
+    legend = lax.legend(
         handles,
         names,
         loc="upper left",
         frameon=False,
         fontsize=9,
-        labelspacing=1.1,
+        labelspacing=1.3,
         borderaxespad=0.0,
         handlelength=3.0,
         title="Arrows point the way traffic flows",
         title_fontproperties={"size": 9.5, "weight": "bold"},
         alignment="left",
     )
-    cax = fig.add_subplot(grid[1, 1])
-    bar = fig.colorbar(ScalarMappable(norm=price_norm, cmap=price_cmap), cax=cax, orientation="horizontal")
-    bar.set_label("Electricity price at the hub\n(CNY/kWh)", fontsize=9)
-    bar.ax.tick_params(labelsize=8)
-    uax = fig.add_subplot(grid[2, 1])
-    bar = fig.colorbar(ScalarMappable(norm=util_norm, cmap=link_cmap), cax=uax, orientation="horizontal")
-    bar.set_label("Link use in that direction\n(% of its capacity over the window)", fontsize=9)
-    bar.ax.xaxis.set_major_formatter(lambda v, _pos: f"{100 * v:.3g}%")
-    bar.ax.tick_params(labelsize=8)
-    for a in (cax, uax):
-        a.set_box_aspect(0.09)
-
     # extent: the hubs with room for their labels, widened to the box; then the outline
     span_x = max(float(lon.max() - lon.min()), 4.0)
     span_y = max(float(lat.max() - lat.min()), 4.0)
     pad_x, pad_y = 0.2 * span_x + 1.5, 0.12 * span_y + 1.5
     fig.canvas.draw()  # lay the page out: the map's box is known from here on
+    fig.set_layout_engine("none")  # and stays where it is: labels are placed in display space
+    _side_panel(fig, lax, legend, data, arcs, (price_norm, price_cmap), (util_norm, link_cmap))
     _fit_limits(ax, lon.min() - pad_x, lon.max() + pad_x, lat.min() - pad_y, lat.max() + pad_y)
     for _name, ring in china_outline():
         ax.add_patch(Polygon(ring, closed=True, facecolor=OUTLINE_FACE, edgecolor=OUTLINE_EDGE, lw=0.9, zorder=0))
@@ -590,11 +651,94 @@ def _map_figure(data: _ReportData) -> Figure:
     # labels: the planner's name over the power placed, where they collide least
     labels = []
     for row, size in zip(hubs.itertuples(index=False), sizes, strict=True):
-        power = f"{_fmt_num(row.meter_mw)} of {_fmt_num(row.grid_mw)} MW" if row.meter_mw > 0 else "no training"
+        if row.meter_mw > 0:
+            power = f"{_fmt_num(row.meter_mw)} of {_fmt_num(row.grid_mw)} MW used"
+        else:
+            power = f"no training ({_fmt_num(row.grid_mw)} MW free)"
         labels.append((row.hub_id, row.label, power, math.sqrt(size) / 2.0))
     inset_box = _overview_inset(ax, data, where, px_per_pt)
     _place_labels(fig, ax, labels, where, arc_points, inset_box, px_per_pt)
     return fig
+
+
+def _side_panel(
+    fig: Figure,
+    side: Axes,
+    legend: Any,
+    data: _ReportData,
+    arcs: list[_Arc],
+    price: tuple[Any, Any],
+    use: tuple[Any, Any],
+) -> None:
+    """Under the legend, in the right-hand column: the price and link-use colour bars, then the
+    plan's key figures. Placed from the legend's drawn height, once the page is laid out."""
+    from matplotlib.cm import ScalarMappable
+
+    renderer = fig.canvas.get_renderer()
+    to_axes = side.transAxes.inverted().transform
+    box = side.get_window_extent(renderer)
+    px = 1.0 / max(box.height, 1.0)  # one pixel as a fraction of the column's height
+    top = float(to_axes((0.0, legend.get_window_extent(renderer).y0))[1]) - 34 * px
+    bar_h = 0.08 * box.width * px
+    for (norm, cmap), label, percent in (
+        (price, "Electricity price at the hub\n(CNY/kWh)", False),
+        (use, "Link use in that direction\n(% of capacity over the window)", True),
+    ):
+        cax = side.inset_axes((0.08, top - bar_h, 0.76, bar_h))
+        bar = fig.colorbar(ScalarMappable(norm=norm, cmap=cmap), cax=cax, orientation="horizontal")
+        bar.set_label(label, fontsize=9)
+        bar.ax.tick_params(labelsize=8)
+        if percent:
+            bar.ax.xaxis.set_major_formatter(lambda v, _pos: f"{100 * v:.3g}%")
+        top -= bar_h + 96 * px
+    side.text(0.0, top, "This plan", transform=side.transAxes, va="top", fontsize=9.5, fontweight="bold")
+    side.text(
+        0.0,
+        top - 20 * px,
+        _key_figures(data, arcs),
+        transform=side.transAxes,
+        va="top",
+        ha="left",
+        fontsize=9,
+        linespacing=1.45,
+    )
+
+
+def _key_figures(data: _ReportData, arcs: list[_Arc]) -> str:
+    """The map's numbers in words, for the corner under the colour bars: where the power went,
+    how much data and how many trained models moved, and the busiest link."""
+    import textwrap
+
+    hubs = data.hubs
+    total_mw = float(hubs["meter_mw"].sum())
+    energy = float(hubs["energy_mwh"].sum())
+    west_energy = float(hubs.loc[hubs["macro_region"] == "west", "energy_mwh"].sum())
+    data_tb = sum(a.tb for a in arcs if a.kind == "data")
+    model_tb = sum(a.tb for a in arcs if a.kind == "artifact")
+    lines = []
+    if total_mw > 0:
+        lines.append(f"Training: {_fmt_num(total_mw)} MW at the meter")
+        if energy > 0 and (hubs["macro_region"] == "west").any():
+            lines.append(f"Training energy in the West: {_fmt_percent(west_energy / energy)}")
+    else:
+        lines.append("No training placed")
+    lines.append(f"Data carried on links: {_fmt_tb(data_tb)}")
+    lines.append(f"Trained models carried: {_fmt_tb(model_tb)}")
+    busy = data.flows[data.flows["total_tb"].astype(float) > TB_FLOOR] if len(data.flows) else data.flows
+    if len(busy):
+        top = busy.loc[busy["utilisation"].astype(float).idxmax()]
+        lines.append(
+            f"Busiest link: {data.name(str(top['from_hub']))} \u2192 {data.name(str(top['to_hub']))}, "
+            f"{_fmt_share(float(top['utilisation']))} of capacity"
+        )
+    return "\n".join(textwrap.fill(line, 40, subsequent_indent="  ") for line in lines)
+
+
+def _fmt_tb(tb: float) -> str:
+    """TB moved, in TB or PB: '0 TB', '47 TB', '11,354 TB', '1.35 PB'."""
+    if tb >= 100_000:
+        return f"{tb / 1000:,.1f} PB"
+    return f"{_fmt_num(tb)} TB"
 
 
 def _arc_rad(p1: np.ndarray, p2: np.ndarray, bulge_px: float, others: dict[str, tuple[np.ndarray, float]]) -> float:
@@ -869,8 +1013,8 @@ def _costs_figure(data: _ReportData) -> Figure:
         "Transfer over the backbone and unplaced-job penalties are system-wide terms: they are not split by hub "
         "and appear only in the right-hand panel."
     )
-    if data.costs.get("carbon", 0.0) == 0:
-        note += " Carbon costs nothing here (no carbon price in the scenario)."
+    if data.costs.get("carbon", 0.0) == 0 and not data.scenario.carbon_price_cny_per_t > 0:
+        note += " Carbon costs nothing here: the scenario sets no carbon price."
     _footnote(fig, note)
     return fig
 
@@ -955,30 +1099,39 @@ def _fullest_accelerators(data: _ReportData) -> dict[str, str]:
 # placements
 # ---------------------------------------------------------------------------------
 def placement_table(plan: Plan, scenario: Scenario) -> pd.DataFrame:
-    """Jobs placed per hub (rows, planner's names, east first) and data class (columns), with
-    an ``Unplaced`` row when jobs are left unplaced and totals; also ``MW placed`` per hub."""
+    """Jobs placed per hub and data class: one row per hub (planner's names, east first), one
+    column per data class, then ``All classes`` and ``MW placed`` (MW at the meter).
+
+    Under the hubs, ``All hubs`` totals the placed jobs; when jobs are left unplaced, an
+    ``Unplaced`` row counts them and ``All jobs`` totals both.
+    """
     return _placement_counts(_ReportData.of(plan, scenario))
+
+
+PLACED_TOTAL = "All hubs"
+UNPLACED_ROW = "Unplaced"
+ALL_JOBS = "All jobs"
 
 
 def _placement_counts(data: _ReportData) -> pd.DataFrame:
     classes = [str(c) for c in data.scenario.data_classes["class_id"]]
     extra = sorted(set(data.plan.placements["class_id"].astype(str)) - set(classes))
     classes += extra
-    placed = data.placed
-    rows = {}
+    rows: dict[str, list[int]] = {}
     for hub in data.hubs.itertuples(index=False):
-        jobs = placed[placed["hub_id"] == hub.hub_id]
-        counts = jobs["class_id"].astype(str).value_counts()
+        counts = data.placed.loc[data.placed["hub_id"] == hub.hub_id, "class_id"].astype(str).value_counts()
         rows[hub.label] = [int(counts.get(c, 0)) for c in classes]
+    table = pd.DataFrame.from_dict(rows, orient="index", columns=classes)
+    table.loc[PLACED_TOTAL] = table.sum(axis=0)
     if len(data.unplaced):
         counts = data.unplaced["class_id"].astype(str).value_counts()
-        rows["Unplaced"] = [int(counts.get(c, 0)) for c in classes]
-    table = pd.DataFrame.from_dict(rows, orient="index", columns=classes)
+        table.loc[UNPLACED_ROW] = [int(counts.get(c, 0)) for c in classes]
+        table.loc[ALL_JOBS] = table.loc[PLACED_TOTAL] + table.loc[UNPLACED_ROW]
+    table = table.astype(int)
     table["All classes"] = table.sum(axis=1)
-    table.loc["All hubs"] = table.loc[[r for r in table.index if r != "Unplaced"]].sum(axis=0)
     mw = {r.label: float(r.meter_mw) for r in data.hubs.itertuples(index=False)}
-    table["MW placed"] = [mw.get(i, np.nan) for i in table.index]
-    table.loc["All hubs", "MW placed"] = float(data.hubs["meter_mw"].sum())
+    mw[PLACED_TOTAL] = float(data.hubs["meter_mw"].sum())
+    table["MW placed"] = [mw.get(str(i), np.nan) for i in table.index]
     table.index.name = "Hub"
     return table
 
@@ -987,36 +1140,43 @@ def _placements_figure(data: _ReportData) -> Figure:
     table = _placement_counts(data)
     counts = table.drop(columns=["MW placed"])
     n_rows, n_cols = counts.shape
-    fig = _figure(max(9.0, 3.2 + 1.5 * n_cols), max(4.5, 1.6 + 0.45 * n_rows))
+    fig = _figure(max(9.0, 3.2 + 1.5 * n_cols), max(4.5, 1.8 + 0.45 * n_rows))
     ax = fig.add_subplot()
-    inner = counts.to_numpy(float).copy()
+    inner = counts.to_numpy(float)
+    rows = list(counts.index)
     is_total = np.zeros_like(inner, dtype=bool)
-    is_total[-1, :] = True
+    for label in (PLACED_TOTAL, ALL_JOBS):
+        if label in rows:
+            is_total[rows.index(label), :] = True
     is_total[:, -1] = True
-    shade = np.where(is_total, np.nan, inner)
-    top = max(float(np.nanmax(shade)) if np.isfinite(shade).any() else 1.0, 1.0)
-    ax.imshow(shade, cmap="Greens", vmin=0, vmax=top * 1.3, aspect="auto")
+    is_unplaced = np.zeros_like(is_total)
+    if UNPLACED_ROW in rows:
+        is_unplaced[rows.index(UNPLACED_ROW), :-1] = True
+    hub_cells = ~is_total & ~is_unplaced
+    top = max(float(inner[hub_cells].max(initial=0.0)), 1.0)
+    ax.imshow(np.where(hub_cells, inner, np.nan), cmap="Greens", vmin=0, vmax=top * 1.3, aspect="auto")
+    ax.imshow(np.where(is_unplaced, 1.0, np.nan), cmap="Reds", vmin=0, vmax=12, aspect="auto")
     ax.imshow(np.where(is_total, 1.0, np.nan), cmap="Greys", vmin=0, vmax=8, aspect="auto")
     for i in range(n_rows):
         for j in range(n_cols):
             v = int(inner[i, j])
-            dark = not is_total[i, j] and v > top * 0.75
-            ax.text(
-                j,
-                i,
-                f"{v}",
-                ha="center",
-                va="center",
-                fontsize=11,
-                fontweight="bold" if is_total[i, j] else "normal",
-                color="white" if dark else ("#b0b0b0" if v == 0 else "#111111"),
-            )
+            dark = bool(hub_cells[i, j]) and v > top * 0.75
+            colour = "white" if dark else ("#b0b0b0" if v == 0 else "#111111")
+            if is_unplaced[i, j] and v > 0:
+                colour = "#9b1c1c"
+            weight = "bold" if is_total[i, j] else "normal"
+            ax.text(j, i, f"{v:,}", ha="center", va="center", fontsize=11, fontweight=weight, color=colour)
     classes = data.scenario.data_classes
     names = dict(zip(classes["class_id"].astype(str), classes["name"].astype(str), strict=True))
     ax.set_xticks(range(n_cols), list(counts.columns), fontsize=10)
     mw = table["MW placed"]
-    ylabels = [f"{h}  ({_fmt_num(m)} MW)" if np.isfinite(m) and h != "Unplaced" else h for h, m in mw.items()]
+    ylabels = [f"{h}  ({_fmt_num(m)} MW)" if np.isfinite(m) else str(h) for h, m in mw.items()]
     ax.set_yticks(range(n_rows), ylabels, fontsize=10)
+    for tick, label in zip(ax.get_yticklabels(), rows, strict=True):
+        if label in (PLACED_TOTAL, ALL_JOBS):
+            tick.set_fontweight("bold")
+        elif label == UNPLACED_ROW:
+            tick.set_color("#9b1c1c")
     ax.tick_params(top=True, labeltop=True, bottom=False, labelbottom=False, length=0)
     ax.set_xticks(np.arange(-0.5, n_cols), minor=True)
     ax.set_yticks(np.arange(-0.5, n_rows), minor=True)
@@ -1024,15 +1184,18 @@ def _placements_figure(data: _ReportData) -> Figure:
     ax.tick_params(which="minor", length=0)
     for side in ax.spines.values():
         side.set_visible(False)
-    fig.suptitle(
-        TITLES["placements"],
-        x=0.01,
-        ha="left",
-        fontsize=13,
-        fontweight="bold",
-    )
+    unplaced = int(counts.loc[UNPLACED_ROW, "All classes"]) if UNPLACED_ROW in rows else 0
+    title = f"{TITLES['placements']}: {int(counts.loc[PLACED_TOTAL, 'All classes']):,} jobs placed"
+    title += f", {unplaced:,} left unplaced" if unplaced else ""
+    fig.suptitle(title, x=0.01, ha="left", fontsize=13, fontweight="bold")
     legend = [f"{c}: {names[c]}" for c in counts.columns if names.get(c, "").strip()]
-    _footnote(fig, "Each cell: number of jobs. Beside each hub: MW at the meter placed there.", *legend, fontsize=8.5)
+    note = (
+        "Each cell: number of jobs, by the data class of the job's dataset. "
+        "Beside each hub: MW at the meter placed there."
+    )
+    if unplaced:
+        note += " Unplaced jobs pay their unplaced-job penalty instead (see the costs)."
+    _footnote(fig, note, *legend, fontsize=8.5)
     return fig
 
 
@@ -1064,6 +1227,7 @@ th:first-child, td:first-child { text-align: left; }
 thead th { background: #f2f2f2; }
 tr.total td { font-weight: bold; background: #fafafa; }
 p.note { color: #666; font-size: 13px; }
+p.about { color: #444; font-size: 14px; max-width: 1100px; }
 """
 
 _CAPTIONS = {
@@ -1071,8 +1235,10 @@ _CAPTIONS = {
         "Hubs at their coordinates: squares are the eastern hubs where data is born and models are "
         "served, circles the western compute hubs. Marker area is the training power placed (MW at the "
         "meter), marker colour the electricity price. Each link shows one curved arrow per direction "
-        "and kind of traffic: solid for data going West (replication and staging), dashed for trained "
-        "artifacts going East; width is TB over the window, colour the link's use of its capacity."
+        "and kind of traffic, pointing the way it flows: solid for data (durable replicas and staged "
+        "working copies, mostly East to West), dashed for trained models on their way to the hubs that "
+        "serve them (mostly West to East); width is TB over the window, colour the link's use of its "
+        "capacity in that direction."
     ),
     "costs": (
         "Energy, carbon and storage costs by hub, and every cost term of the plan. Transfer over the "
@@ -1096,7 +1262,7 @@ def _html(data: _ReportData, pngs: dict[str, bytes]) -> str:
     placed_n = int((p["status"].astype(str) == "placed").sum())
     summary = _summary_numbers(plan)
     facts = [
-        ("Status", f"{plan.status}" + (", verified" if plan.verified else "")),
+        ("Status", f"{plan.status}, " + ("verified by the independent checker" if plan.verified else "not verified")),
         ("Total cost", _fmt_money(total, divisor, unit)),
         ("Jobs placed", f"{placed_n} of {len(p)}"),
         ("Training power placed", f"{_fmt_num(float(hubs['meter_mw'].sum()))} MW at the meter"),
@@ -1112,10 +1278,15 @@ def _html(data: _ReportData, pngs: dict[str, bytes]) -> str:
         f"<style>{_CSS}</style></head><body>",
         f"<h1>Plan report: {esc(sc.name)}</h1>",
     ]
-    lead = f"{sc.planning_window_hours:,.0f} h planning window; {len(hubs)} hubs, {len(data.links)} links."
+    lead = (
+        f"{sc.planning_window_hours:,.0f} h planning window; {len(hubs)} hubs, {len(data.links)} backbone links, "
+        f"{len(p):,} training jobs."
+    )
     if plan.scenario_name and plan.scenario_name != sc.name:
-        lead += f" The plan was solved for scenario {esc(plan.scenario_name)!s}; drawn with this scenario's hubs."
+        lead += f" The plan was solved for scenario {plan.scenario_name}; drawn with this scenario's hubs."
     parts.append(f'<p class="lead">{esc(lead)}</p>')
+    if sc.description.strip():
+        parts.append(f'<p class="about">{esc(" ".join(sc.description.split()))}</p>')
     parts.append('<ul class="facts">')
     parts += [f"<li><b>{esc(k)}:</b> {esc(v)}</li>" for k, v in facts]
     parts.append("</ul>")
@@ -1128,10 +1299,12 @@ def _html(data: _ReportData, pngs: dict[str, bytes]) -> str:
             f"<figcaption>{esc(_CAPTIONS.get(name, ''))}</figcaption></figure>"
         )
         if name == "placements":
-            parts.append(_table_html(_placement_counts(data), total_rows=("All hubs",)))
+            parts.append(_table_html(_placement_counts(data), total_rows=(PLACED_TOTAL, ALL_JOBS)))
             parts.append(_jobs_html(data))
         if name == "map":
             parts.append(_links_html(data))
+        if name == "costs":
+            parts.append(_costs_html(data))
     parts.append(
         '<p class="note">Map outline: ' + esc(OUTLINE_SOURCE) + ", China and Taiwan; a schematic, "
         "low-resolution outline for orientation, not a standard map for publication. "
@@ -1139,6 +1312,29 @@ def _html(data: _ReportData, pngs: dict[str, bytes]) -> str:
     )
     parts.append("</body></html>")
     return "\n".join(parts) + "\n"
+
+
+def _costs_html(data: _ReportData) -> str:
+    """The costs in numbers: energy, carbon and storage per hub, then the system-wide terms."""
+    esc = html.escape
+    head = "".join(f"<th>{h}</th>" for h in ("", "Energy", "Carbon", "Storage", "Total"))
+    rows = []
+    cols = ("energy_cost_cny", "carbon_cost_cny", "storage_cost_cny")
+    for r in data.hubs.itertuples(index=False):
+        values = [float(getattr(r, c)) for c in cols]
+        cells = [esc(str(r.label)), *(f"{v:,.0f}" for v in values), f"{sum(values):,.0f}"]
+        rows.append("<tr>" + "".join(f"<td>{c}</td>" for c in cells) + "</tr>")
+    for term in ("transfer", "unplaced_penalty"):
+        cells = [esc(TERM_NAMES[term]), "", "", "", f"{data.costs.get(term, 0.0):,.0f}"]
+        rows.append("<tr>" + "".join(f"<td>{c}</td>" for c in cells) + "</tr>")
+    total = [data.costs.get(t, 0.0) for t in ("energy", "carbon", "storage")]
+    plan_total = data.costs.get("total", data.plan.objective_cny)
+    cells = ["Whole plan", *(f"{v:,.0f}" for v in total), f"{plan_total:,.0f}"]
+    rows.append('<tr class="total">' + "".join(f"<td>{c}</td>" for c in cells) + "</tr>")
+    return (
+        "<h3>Costs over the planning window (CNY)</h3>"
+        f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>"
+    )
 
 
 def _fmt_gap(gap: float | None) -> str:
