@@ -1,7 +1,9 @@
 """The plan report: figures from the API, PNG and HTML files on disk, the CLI commands.
 
-Rendered for the shipped scenario and for a small generated one (random hubs east and west,
-a ring of links, replicated datasets, one job that cannot be placed).
+Rendered for the shipped scenario, for a portfolio made by the generator over the shipped hubs
+(with unplaced jobs) and for a small hand-made one (random hubs east and west, a ring of links,
+replicated datasets, one job that cannot be placed). The numbers the report shows are checked
+against the plan's own tables; broken or mismatched plan folders must give one line and exit 2.
 """
 
 from __future__ import annotations
@@ -9,18 +11,21 @@ from __future__ import annotations
 import base64
 import json
 import random
+import shutil
 import struct
 import subprocess
 import sys
 from html.parser import HTMLParser
 from pathlib import Path
 
+import pandas as pd
 import pytest
 from builders import write_scenario
 from typer.testing import CliRunner
 
 import eastwest_opt as ew
 from eastwest_opt.cli import app
+from eastwest_opt.generate import generate_scenario
 from eastwest_opt.report import DPI, FIGURES, REPORT_FILE, figures, placement_table, write_report
 
 runner = CliRunner()
@@ -86,20 +91,89 @@ def generated(tmp_path_factory: pytest.TempPathFactory) -> tuple[ew.Scenario, ew
     return scenario, ew.solve(scenario)
 
 
+@pytest.fixture(scope="module")
+def portfolio() -> tuple[ew.Scenario, ew.Plan]:
+    """A realistic portfolio from the generator over the shipped hubs: jobs are left unplaced."""
+    scenario = generate_scenario(80, 4, 3)
+    return scenario, ew.solve(scenario)
+
+
 class _Page(HTMLParser):
+    """The parts of the report page the tests read: images, references, tags and tables."""
+
     def __init__(self) -> None:
         super().__init__()
         self.images: list[str] = []
         self.tags: list[str] = []
         self.references: list[str] = []
+        self.tables: list[list[list[str]]] = []
+        self._cell: list[str] | None = None
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         self.tags.append(tag)
+        if tag == "table":
+            self.tables.append([])
+        elif tag == "tr" and self.tables:
+            self.tables[-1].append([])
+        elif tag in ("td", "th"):
+            self._cell = []
         for name, value in attrs:
             if tag == "img" and name == "src":
                 self.images.append(value or "")
             elif name in ("src", "href"):
                 self.references.append(value or "")
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in ("td", "th") and self._cell is not None:
+            self.tables[-1][-1].append("".join(self._cell).strip())
+            self._cell = None
+
+    def handle_data(self, data: str) -> None:
+        if self._cell is not None:
+            self._cell.append(data)
+
+
+def _parse(text: str) -> _Page:
+    page = _Page()
+    page.feed(text)
+    page.close()
+    return page
+
+
+def _html_table(page: _Page, first_header: str) -> pd.DataFrame:
+    """The page's table whose first header cell is ``first_header``, as text, indexed by its first column."""
+    for rows in page.tables:
+        if rows and rows[0] and rows[0][0] == first_header:
+            return pd.DataFrame(rows[1:], columns=rows[0]).set_index(first_header)
+    raise AssertionError(f"no table headed {first_header!r} in the report")
+
+
+def check_placements(text: str, scenario: ew.Scenario, plan: ew.Plan) -> None:
+    """The placements table of the page and of the API agree with counts made from plan.placements."""
+    p = plan.placements
+    placed = p[p["status"] == "placed"]
+    names = dict(zip(scenario.hubs["hub_id"], scenario.hubs["name"], strict=True))
+    expected = placed.groupby([placed["hub_id"].map(names), "class_id"]).size()
+    table = placement_table(plan, scenario)
+    shown = _html_table(_parse(text), "Hub")
+    classes = list(scenario.data_classes["class_id"])
+    assert list(shown.columns) == [*classes, "All classes", "MW placed"]
+    for hub in scenario.hubs["name"]:
+        for cls in classes:
+            want = int(expected.get((hub, cls), 0))
+            assert table.loc[hub, cls] == want, (hub, cls)
+            assert int(shown.loc[hub, cls].replace(",", "")) == want, (hub, cls)
+        mw = placed.loc[placed["hub_id"].map(names) == hub, "meter_mw"].sum()
+        assert table.loc[hub, "MW placed"] == pytest.approx(mw)
+    assert int(shown.loc["All hubs", "All classes"].replace(",", "")) == len(placed)
+    unplaced = len(p) - len(placed)
+    if unplaced:
+        assert int(shown.loc["Unplaced", "All classes"].replace(",", "")) == unplaced
+        assert int(shown.loc["All jobs", "All classes"].replace(",", "")) == len(p)
+    else:
+        assert "Unplaced" not in shown.index
+    costs = _html_table(_parse(text), "")
+    assert costs.loc["Whole plan", "Total"] == f"{plan.objective_cny:,.0f}"
 
 
 def _png_size(blob: bytes) -> tuple[int, int]:
@@ -122,16 +196,12 @@ def check_report(html_file: Path, png_dir: Path, pixels: dict[str, tuple[int, in
             assert (width, height) == pixels[name], name
         pngs[name] = blob
     text = html_file.read_text(encoding="utf-8")
-    page = _Page()
-    page.feed(text)
-    page.close()
-    assert page.tags[:1] == ["html"] and "body" in page.tags
+    page = _parse(text)
+    assert page.tags[:1] == ["html"] and "body" in page.tags and "title" in page.tags
     prefix = "data:image/png;base64,"
-    assert len(page.images) == len(FIGURES)
     assert all(src.startswith(prefix) for src in page.images)
     embedded = [base64.b64decode(src[len(prefix) :], validate=True) for src in page.images]
-    for name, blob in pngs.items():
-        assert blob in embedded, f"{name}.png is not embedded in the HTML"
+    assert embedded == [pngs[name] for name in FIGURES], "the HTML must embed each PNG, byte for byte, in order"
     assert page.references == []
     assert "http://" not in text and "https://" not in text
     assert not [p for p in png_dir.iterdir() if p.name.startswith(".")], "temporary files left behind"
@@ -160,6 +230,10 @@ def test_shipped_report_files_and_readable_map(shipped: tuple[ew.Scenario, ew.Pl
     text = check_report(out, out.parent, SHIPPED_PIXELS)
     for name in scenario.hubs["name"]:  # hubs named as planners name them
         assert name in text
+    assert "Beijing-Tianjin-Hebei" in set(scenario.hubs["name"])
+    check_placements(text, scenario, plan)
+    assert "<title>Plan report: eight-hubs</title>" in text
+    assert "verified by the independent checker" in text
     # no two hub labels on the map overlap, and no label covers a hub marker
     fig = figs["map"]
     fig.canvas.draw()
@@ -183,10 +257,22 @@ def test_generated_report_shows_unplaced_jobs(generated: tuple[ew.Scenario, ew.P
     assert plan.link_flows["total_tb"].sum() > 0
     out = write_report(plan, scenario, tmp_path / "r.html", png_dir=tmp_path / "png")
     text = check_report(out, tmp_path / "png")
-    assert "Unplaced" in text
+    check_placements(text, scenario, plan)
     table = placement_table(plan, scenario)
     assert table.loc["Unplaced", "All classes"] == 1
     assert table.loc["All hubs", "All classes"] == len(plan.placements) - 1
+    assert table.loc["All jobs", "All classes"] == len(plan.placements)
+
+
+def test_generated_portfolio_report(portfolio: tuple[ew.Scenario, ew.Plan], tmp_path: Path) -> None:
+    """A portfolio from the generator, drawn over the shipped hubs: same pixel sizes as the shipped
+    map (same hubs), every figure embedded, the placement and cost numbers those of the plan."""
+    scenario, plan = portfolio
+    assert (plan.placements["status"] == "unplaced").any()
+    out = write_report(plan, scenario, tmp_path / "report.html")
+    text = check_report(out, tmp_path, {**SHIPPED_PIXELS, "placements": (1210, 770)})
+    check_placements(text, scenario, plan)
+    assert "Unplaced-job penalties" in text
 
 
 def test_plan_folder_records_its_scenario(generated: tuple[ew.Scenario, ew.Plan], tmp_path: Path) -> None:
@@ -217,16 +303,65 @@ def test_cli_report_finds_the_scenario_from_the_plan(generated: tuple[ew.Scenari
     check_report(tmp_path / "x.html", tmp_path)
 
 
-def test_cli_report_refuses_missing_or_broken_plan_folders(tmp_path: Path) -> None:
-    result = runner.invoke(app, ["report", str(tmp_path / "nope")])
-    assert result.exit_code == 2
-    assert "plan folder does not exist" in result.output
+def _refused(args: list[str], *expected: str) -> None:
+    """The CLI refuses with exit code 2 and one line naming the problem, no traceback, no report."""
+    result = runner.invoke(app, args)
+    assert result.exit_code == 2, result.output
+    lines = result.output.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("error: "), result.output
+    assert "Traceback" not in result.output
+    for text in expected:
+        assert text in lines[0]
+
+
+def test_cli_report_refuses_missing_or_broken_plan_folders(
+    shipped: tuple[ew.Scenario, ew.Plan], tmp_path: Path
+) -> None:
+    _refused(["report", str(tmp_path / "nope")], "plan folder does not exist")
     broken = tmp_path / "broken"
     broken.mkdir()
     (broken / "summary.json").write_text("{not json")
-    result = runner.invoke(app, ["report", str(broken)])
-    assert result.exit_code == 2
-    assert "summary.json" in result.output
+    _refused(["report", str(broken)], "summary.json", "not valid JSON")
+    _scenario, plan = shipped
+    good = plan.write(tmp_path / "good")
+    for name, edit, said in [
+        ("no-usage", lambda f: (f / "hub_usage.csv").unlink(), "hub_usage.csv"),
+        ("no-columns", lambda f: (f / "placements.csv").write_text("x,y\n1,2\n"), "required columns missing: job_id"),
+        ("not-a-number", _garble_meter_mw, "row 3, column meter_mw: not a number: 'lots'"),
+    ]:
+        folder = tmp_path / name
+        shutil.copytree(good, folder)
+        edit(folder)
+        _refused(["report", str(folder)], said)
+        assert not (folder / REPORT_FILE).exists()
+
+
+def _garble_meter_mw(folder: Path) -> None:
+    usage = pd.read_csv(folder / "hub_usage.csv", dtype={"meter_mw": str})
+    usage.loc[1, "meter_mw"] = "lots"
+    usage.to_csv(folder / "hub_usage.csv", index=False)
+
+
+def test_cli_report_refuses_a_plan_of_another_scenario(
+    shipped: tuple[ew.Scenario, ew.Plan], portfolio: tuple[ew.Scenario, ew.Plan], tmp_path: Path
+) -> None:
+    # same hubs, other jobs: a generated portfolio's plan has no scenario folder, so the shipped one is
+    # tried and refused by its jobs
+    _scenario, plan = portfolio
+    folder = plan.write(tmp_path / "portfolio")
+    _refused(["report", str(folder)], "the plan has 80 job(s) that scenario 'eight-hubs' does not", "--scenario")
+    # same hubs and jobs, another price: the verifier's objective check refuses it
+    scenario, plan = shipped
+    folder = plan.write(tmp_path / "shipped")
+    edited = tmp_path / "edited"
+    shutil.copytree(scenario.path, edited)
+    hubs = pd.read_csv(edited / "hubs.csv")
+    hubs.loc[hubs["hub_id"] == "nx", "price_cny_per_kwh"] = 0.2
+    hubs.to_csv(edited / "hubs.csv", index=False)
+    _refused(["report", str(folder), "--scenario", str(edited)], "does not verify against scenario", "[objective]")
+    # unwritable output: one line naming the file
+    (tmp_path / "a-file").write_text("")
+    _refused(["report", str(folder), "-o", str(tmp_path / "a-file" / "r.html")], "cannot write the report")
 
 
 def test_cli_solve_report(generated: tuple[ew.Scenario, ew.Plan], tmp_path: Path) -> None:
