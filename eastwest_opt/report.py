@@ -275,6 +275,7 @@ class _ReportData:
 
 
 def _hub_name(hub_id: str, name: Any) -> str:
+    """The name planners use for a hub; its id when the scenario gives none."""
     text = "" if name is None or (isinstance(name, float) and math.isnan(name)) else str(name).strip()
     return text or str(hub_id)
 
@@ -363,6 +364,7 @@ def _figure(width: float, height: float) -> Figure:
 
 
 def _png_bytes(fig: Figure) -> bytes:
+    """The figure as PNG bytes at the report's resolution, without a timestamp or version in the file."""
     import io
 
     buffer = io.BytesIO()
@@ -396,6 +398,7 @@ def _money_unit(largest: float) -> tuple[float, str]:
 
 
 def _fmt_money(value: float, divisor: float, unit: str) -> str:
+    """An amount in the unit chosen by :func:`_money_unit`: '9.12 M CNY'."""
     if divisor == 1.0:
         return f"{value:,.0f} {unit}"
     return f"{value / divisor:,.2f} {unit}"
@@ -454,6 +457,7 @@ class _Arc:
 
 
 def _arcs(data: _ReportData) -> list[_Arc]:
+    """One arrow per direction of a link and kind of traffic that carries more than :data:`TB_FLOOR`."""
     arcs: list[_Arc] = []
     for row in data.flows.itertuples(index=False):
         util = float(row.utilisation) if math.isfinite(float(row.utilisation)) else 1.0
@@ -492,6 +496,7 @@ def _fit_limits(ax: Axes, x0: float, x1: float, y0: float, y1: float) -> None:
 
 
 def _map_figure(data: _ReportData) -> Figure:
+    """The hub map: outline, links, traffic arrows, hub markers and labels, legend and key figures."""
     from matplotlib import colormaps
     from matplotlib.colors import ListedColormap, Normalize
     from matplotlib.lines import Line2D
@@ -933,10 +938,12 @@ def _place_labels(
 
 
 def _area(box: Bbox | None) -> float:
+    """Area of a box in square pixels; 0 for no box."""
     return 0.0 if box is None else max(box.width, 0.0) * max(box.height, 0.0)
 
 
 def _overlap(box: Bbox, others: Iterable[Bbox]) -> float:
+    """Total area ``box`` shares with ``others``."""
     from matplotlib.transforms import Bbox as _Bbox
 
     return sum(_area(_Bbox.intersection(box, o)) for o in others)
@@ -946,6 +953,7 @@ def _overlap(box: Bbox, others: Iterable[Bbox]) -> float:
 # costs
 # ---------------------------------------------------------------------------------
 def _costs_figure(data: _ReportData) -> Figure:
+    """Energy, carbon and storage by hub (stacked bars), and every cost term of the whole plan."""
     hubs = data.hubs
     n = len(hubs)
     fig = _figure(13.0, max(5.0, 2.0 + 0.42 * n))
@@ -1039,6 +1047,7 @@ def _east_west_rule(ax: Axes, hubs: pd.DataFrame, y: np.ndarray) -> None:
 # utilisation
 # ---------------------------------------------------------------------------------
 def _utilisation_figure(data: _ReportData) -> Figure:
+    """Power, accelerators and storage used at each hub as a share of what it has."""
     hubs = data.hubs
     n = len(hubs)
     fig = _figure(13.0, max(5.0, 2.0 + 0.42 * n))
@@ -1114,6 +1123,7 @@ ALL_JOBS = "All jobs"
 
 
 def _placement_counts(data: _ReportData) -> pd.DataFrame:
+    """The table behind :func:`placement_table`."""
     classes = [str(c) for c in data.scenario.data_classes["class_id"]]
     extra = sorted(set(data.plan.placements["class_id"].astype(str)) - set(classes))
     classes += extra
@@ -1137,6 +1147,7 @@ def _placement_counts(data: _ReportData) -> pd.DataFrame:
 
 
 def _placements_figure(data: _ReportData) -> Figure:
+    """The placements table drawn as a shaded grid: hubs by data class, totals in grey, unplaced in red."""
     table = _placement_counts(data)
     counts = table.drop(columns=["MW placed"])
     n_rows, n_cols = counts.shape
@@ -1185,8 +1196,11 @@ def _placements_figure(data: _ReportData) -> Figure:
     for side in ax.spines.values():
         side.set_visible(False)
     unplaced = int(counts.loc[UNPLACED_ROW, "All classes"]) if UNPLACED_ROW in rows else 0
-    title = f"{TITLES['placements']}: {int(counts.loc[PLACED_TOTAL, 'All classes']):,} jobs placed"
-    title += f", {unplaced:,} left unplaced" if unplaced else ""
+    placed = int(counts.loc[PLACED_TOTAL, "All classes"])
+    if unplaced:
+        title = f"{TITLES['placements']}: {placed:,} jobs placed, {unplaced:,} left unplaced"
+    else:
+        title = f"{TITLES['placements']}: all {placed:,} jobs placed"
     fig.suptitle(title, x=0.01, ha="left", fontsize=13, fontweight="bold")
     legend = [f"{c}: {names[c]}" for c in counts.columns if names.get(c, "").strip()]
     note = (
@@ -1253,6 +1267,7 @@ _CAPTIONS = {
 
 
 def _html(data: _ReportData, pngs: dict[str, bytes]) -> str:
+    """The self-contained report page: title, key facts, each figure as base64 PNG with its caption and tables."""
     plan, sc = data.plan, data.scenario
     esc = html.escape
     total = data.costs.get("total", plan.objective_cny)
@@ -1338,12 +1353,14 @@ def _costs_html(data: _ReportData) -> str:
 
 
 def _fmt_gap(gap: float | None) -> str:
+    """A relative MIP gap as a percentage; 'n/a' when there is none."""
     if gap is None or not math.isfinite(float(gap)):
         return "n/a"
     return f"{100 * float(gap):.3f}%"
 
 
 def _summary_numbers(plan: Plan) -> dict[str, str]:
+    """West energy share, emissions and TB moved from the plan's summary, as text."""
     try:
         s = plan.summary()
     except (KeyError, ValueError, TypeError):  # a plan read from a folder with odd tables
@@ -1357,6 +1374,7 @@ def _summary_numbers(plan: Plan) -> dict[str, str]:
 
 
 def _table_html(table: pd.DataFrame, *, total_rows: tuple[str, ...] = ()) -> str:
+    """A DataFrame as an HTML table, the index as the first column, integers with thousands separators."""
     esc = html.escape
     head = "".join(f"<th>{esc(str(c))}</th>" for c in [table.index.name or "", *table.columns])
     rows = []
@@ -1378,6 +1396,7 @@ def _table_html(table: pd.DataFrame, *, total_rows: tuple[str, ...] = ()) -> str
 
 
 def _links_html(data: _ReportData) -> str:
+    """The links that carry traffic, busiest first, per direction, as an HTML table."""
     flows = data.flows
     if not len(flows):
         return '<p class="note">No traffic over the backbone.</p>'
@@ -1402,6 +1421,7 @@ def _links_html(data: _ReportData) -> str:
 
 
 def _fmt_share(value: float) -> str:
+    """A share of capacity as a percentage with two decimals: '3.55%', '<0.01%'."""
     if not math.isfinite(value):
         return "no capacity"
     if 0 < value < 1e-4:
@@ -1419,6 +1439,7 @@ def _accelerator_names(scenario: Scenario) -> dict[str, str]:
 
 
 def _jobs_html(data: _ReportData) -> str:
+    """Every job and where it trains, in a collapsed HTML table."""
     esc = html.escape
     p = data.plan.placements
     order = {h: i for i, h in enumerate(data.hubs["hub_id"])}
