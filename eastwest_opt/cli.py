@@ -293,7 +293,9 @@ def report(
 ) -> None:
     """Draw a plan: a self-contained HTML report (hub map, costs, utilisation, placements) and PNG figures.
 
-    Exit 0 when written, 2 for a missing or broken plan folder or a scenario the plan does not fit.
+    The plan is checked against its scenario by the independent verifier first. Exit 0 when
+    written; 2 for a missing or broken plan folder, a scenario the plan does not fit or fails
+    verification against, or an output that cannot be written.
     """
     from eastwest_opt.report import report_folder
 

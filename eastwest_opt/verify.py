@@ -315,6 +315,8 @@ class _Checker:
                     f"arc {arc[0]}->{arc[1]} carries {tb:.6g} TB, capacity {attrs['capacity_tb']:.6g} TB",
                 )
 
+        self.check_reported_link_flows(arc_load)
+
         unplaced_cost = sum(
             float(self.jobs.at[j, "unplaced_penalty_cny"])
             for j in unplaced
@@ -338,6 +340,23 @@ class _Checker:
         if _differs(float(p.objective_cny), costs["total"], CNY_TOL):
             self.fail("objective", f"objective reported {p.objective_cny:.2f} CNY, recomputed {costs['total']:.2f} CNY")
         return VerificationReport(self.violations, costs)
+
+    def check_reported_link_flows(self, arc_load: dict[tuple[str, str], float]) -> None:
+        """link_capacity, as reported: the plan's link_flows table (what a planner reads and the
+        report draws) must show, per arc, the load that its traffic and artifact routes carry."""
+        flows = self.plan.link_flows
+        reported: dict[tuple[str, str], float] = {}
+        if len(flows) and {"from_hub", "to_hub", "total_tb"} <= set(flows.columns):
+            for u, v, tb in zip(flows["from_hub"], flows["to_hub"], flows["total_tb"], strict=True):
+                reported[str(u), str(v)] = reported.get((str(u), str(v)), 0.0) + float(tb)
+        for arc in sorted(set(arc_load) | set(reported)):
+            carried, shown = arc_load.get(arc, 0.0), reported.get(arc, 0.0)
+            if _differs(shown, carried, max(TB_TOL, 1e-6 * carried)):
+                self.fail(
+                    "link_capacity",
+                    f"link_flows reports {shown:.6g} TB on {arc[0]}->{arc[1]}, "
+                    f"but traffic and artifact routes carry {carried:.6g} TB",
+                )
 
     def check_traffic(self, durable: dict[str, set[str]], staged: dict[str, set[str]]) -> dict[tuple[str, str], float]:
         """flow_conservation per commodity (kind, source, zone), localization of traffic."""

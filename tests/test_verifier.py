@@ -239,8 +239,19 @@ BREAKS: list[tuple[str, str, Break, set[str]]] = [
     ("accelerator_inventory", "j3 placed at c", _move("j3", "c"), {"accelerator_inventory", "objective"}),
     # 10 TB staged + 10 TB durable at c > 10 TB; no replication traffic carries the new replica
     ("storage", "durable replica of d added at c", _extra_replica_at_c, {"storage", "flow_conservation"}),
-    ("flow_conservation", "staging b->c doubled", _scale_traffic, {"flow_conservation", "objective"}),
-    ("artifact_delivery", "artifacts over c>a>b>s", _slow_route, {"artifact_delivery", "objective"}),
+    # the traffic tables change but link_flows (what the planner reads) does not: link_capacity too
+    (
+        "flow_conservation",
+        "staging b->c doubled",
+        _scale_traffic,
+        {"flow_conservation", "link_capacity", "objective"},
+    ),
+    (
+        "artifact_delivery",
+        "artifacts over c>a>b>s",
+        _slow_route,
+        {"artifact_delivery", "link_capacity", "objective"},
+    ),
     ("objective", "objective + 50 CNY", _tamper_objective, {"objective"}),
     ("objective", "energy term - 50 CNY", _tamper_cost_term, {"objective"}),
     # the old plan against a tightened scenario
@@ -350,3 +361,16 @@ def test_written_plan_with_numeric_looking_ids_reread_verifies(tmp_path: Path) -
     assert plan.verified
     report = verify_plan(sc, read_plan(plan.write(tmp_path / "plan")))
     assert report.ok, report.violations
+
+
+def test_reported_link_flows_must_match_the_traffic(scenario: ew.Scenario, plan: ew.Plan) -> None:
+    """The link_flows table a planner reads (and the report draws) is checked against the traffic."""
+    emptied = copy.deepcopy(plan)
+    emptied.tables["link_flows"] = emptied.link_flows.iloc[0:0]
+    report = verify_plan(scenario, emptied)
+    assert not report.ok
+    assert report.violations[0].family == "link_capacity"
+    assert "link_flows reports 0 TB on a->b, but traffic and artifact routes carry 10 TB" in str(report.violations[0])
+    halved = copy.deepcopy(plan)
+    halved.tables["link_flows"] = halved.link_flows.assign(total_tb=halved.link_flows["total_tb"] / 2)
+    assert any("link_flows reports" in str(v) for v in verify_plan(scenario, halved).violations)
