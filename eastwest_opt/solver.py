@@ -241,45 +241,37 @@ class PlacementModel:
         return SolveResult(status, objective, bound, gap, seconds, tc.name)
 
     def _run_arrays(self, opts: SolveOptions, *, warm_start: bool) -> SolveResult:
-        """Solve the array model with highspy directly."""
-        import highspy
-        import numpy as np
-
-        from eastwest_opt.matrix import to_highs
+        """Solve the array model with highspy in a guarded child process (see :mod:`eastwest_opt.guard`)."""
+        from eastwest_opt.guard import solve_guarded
 
         t0 = time.perf_counter()
-        h = to_highs(self.arrays, time_limit_s=opts.time_limit_s, mip_rel_gap=opts.mip_rel_gap, threads=opts.threads)
-        # Exact aggregation already merges identical jobs; HiGHS's symmetry detection then finds
-        # little and costs minutes on 100,000-job portfolios (83 s of 110 s before the root LP).
-        h.setOptionValue("mip_detect_symmetry", False)
-        t1 = time.perf_counter()
-        self.timings["handover_s"] = t1 - t0
+        start = None
         if warm_start and self._col_value is not None and len(self._col_value) == self.arrays.num_col:
-            start = highspy.HighsSolution()
-            start.col_value = list(self._col_value)
-            start.value_valid = True
-            h.setSolution(start)
-        if self.progress is not None:
-            _watch_mip(h, self.progress)
-        h.run()
+            start = self._col_value
+        limit = opts.time_limit_s if opts.time_limit_s is not None else math.inf
+        out = solve_guarded(
+            self.arrays,
+            time_limit_s=limit,
+            mip_rel_gap=opts.mip_rel_gap,
+            threads=opts.threads,
+            start=start,
+            progress=self.progress,
+        )
         seconds = time.perf_counter() - t0
-        self.timings["solve_s"] = time.perf_counter() - t1  # HiGHS's own time; handover_s is apart
-        ms = h.getModelStatus()
-        name = h.modelStatusToString(ms)
-        info = h.getInfo()
-        if ms in (highspy.HighsModelStatus.kInfeasible, highspy.HighsModelStatus.kUnboundedOrInfeasible):
-            return SolveResult(Status.INFEASIBLE, None, None, None, seconds, name)
-        has_solution = info.primal_solution_status == 2  # kSolutionStatusFeasible
-        bound = float(info.mip_dual_bound) if math.isfinite(info.mip_dual_bound) else None
-        if not has_solution:
-            return SolveResult(Status.NO_SOLUTION, None, bound, None, seconds, name)
-        self._col_value = np.array(h.getSolution().col_value)
-        objective = float(info.objective_function_value)
+        self.timings["handover_s"] = out.handover_s
+        self.timings["solve_s"] = seconds - out.handover_s
+        if out.infeasible:
+            return SolveResult(Status.INFEASIBLE, None, None, None, seconds, out.model_status)
+        bound = out.bound if out.bound is not None and math.isfinite(out.bound) else None
+        if out.objective is None or out.col_value is None:
+            return SolveResult(Status.NO_SOLUTION, None, bound, None, seconds, out.model_status)
+        self._col_value = out.col_value
+        objective = float(out.objective)
         gap = None if bound is None else max(0.0, objective - bound) / max(abs(objective), 1e-9)
-        optimal = ms == highspy.HighsModelStatus.kOptimal
-        if optimal and bound is None:
+        if out.optimal and bound is None:
             bound, gap = objective, 0.0
-        return SolveResult(Status.OPTIMAL if optimal else Status.FEASIBLE, objective, bound, gap, seconds, name)
+        status = Status.OPTIMAL if out.optimal else Status.FEASIBLE
+        return SolveResult(status, objective, bound, gap, seconds, out.model_status)
 
     def solution_values(self) -> dict[str, dict[Any, float]]:
         """The last solution by variable family and index: ``values["x"][group, hub]`` and so on
@@ -324,31 +316,6 @@ def _choose_builder(builder: str, data: ModelData) -> str:
     if builder != "auto":
         return builder
     return "arrays" if len(data.pairs) >= ARRAY_BUILD_MIN_PAIRS else "pyomo"
-
-
-def _watch_mip(h: Any, progress: Any, every_s: float = 2.0) -> None:
-    """Report HiGHS's best plan, bound and gap during a MIP solve, at most every ``every_s`` seconds."""
-    last = [time.perf_counter()]
-    started = last[0]
-
-    def report(event: Any) -> None:
-        now = time.perf_counter()
-        if now - last[0] < every_s:
-            return
-        last[0] = now
-        out = event.data_out
-        primal, dual = float(out.mip_primal_bound), float(out.mip_dual_bound)
-        if math.isfinite(primal) and abs(primal) < 1e50:
-            gap = max(0.0, primal - dual) / max(abs(primal), 1e-9) if math.isfinite(dual) else math.inf
-            progress("solve", f"{now - started:.0f} s: best plan {primal:,.0f} CNY, bound {dual:,.0f}, gap {gap:.3%}")
-        else:
-            bound = f"bound {dual:,.0f} CNY" if math.isfinite(dual) else "no bound yet"
-            progress("solve", f"{now - started:.0f} s: no plan yet, {bound}")
-
-    try:
-        h.cbMipInterrupt.subscribe(report)
-    except Exception:  # a highspy without callbacks still solves; the stages are reported anyway
-        return
 
 
 def structure_signature(scenario: Scenario) -> tuple:

@@ -178,3 +178,23 @@ def test_unknown_builder_is_a_clean_error() -> None:
     result = CliRunner().invoke(app, ["solve", "--builder", "magic"])
     assert result.exit_code == 2
     assert result.stderr.strip() == "error: --builder: unknown builder 'magic'; choose auto, pyomo or arrays"
+
+
+def test_the_guard_stops_highs_past_its_limit_and_keeps_the_best_plan() -> None:
+    """HiGHS is given 60 s, the guard 4 s: the guard stops it and returns what was streamed."""
+    from eastwest_opt.guard import GUARD_STATUS, solve_guarded
+
+    sc = generate_scenario(10000, 500, seed=0)
+    am = build_arrays(prepare(sc, build_network(sc)))
+    out = solve_guarded(am, time_limit_s=4.0, grace_s=0.0, child_time_limit_s=60.0, mip_rel_gap=1e-6, threads=1)
+    assert out.model_status == GUARD_STATUS
+    assert out.seconds < 12.0
+    assert not out.optimal
+    if out.objective is not None:  # a streamed plan satisfies every row and bound
+        x = out.col_value
+        assert np.all(x >= am.col_lower - 1e-6) and np.all(x <= am.col_upper + 1e-6)
+        rows = np.add.reduceat(am.value * x[am.index], am.start[:-1]) if am.num_nz else np.zeros(am.num_row)
+        rows[np.diff(am.start) == 0] = 0.0
+        scale = 1e-6 * np.maximum(1.0, np.abs(am.row_upper[np.isfinite(am.row_upper)]).max())
+        assert np.all(rows >= am.row_lower - scale) and np.all(rows <= am.row_upper + scale)
+        assert float(am.col_cost @ x) == pytest.approx(out.objective, rel=1e-6)
