@@ -17,6 +17,15 @@ def _cny(v: float) -> str:
     return f"{v:,.0f}"
 
 
+def _qty(v: float, decimals: int = 0) -> str:
+    """A figure short enough for a table cell: 832, 7,680, 12.3k, 2.42M."""
+    if abs(v) >= 1e6:
+        return f"{v / 1e6:.2f}M"
+    if abs(v) >= 1e4:
+        return f"{v / 1e3:.1f}k"
+    return f"{v:,.{decimals}f}"
+
+
 def print_plan(scenario: Scenario, plan: Plan, console: Console | None = None) -> None:
     """Print the headline, cost breakdown, hub usage and busiest links of a plan."""
     console = console or Console()
@@ -67,10 +76,10 @@ def print_plan(scenario: Scenario, plan: Plan, console: Console | None = None) -
         hubs.add_row(
             f"{h.hub_id if narrow else h.name}{side}",
             f"{price[h.hub_id]:.3f}",
-            str(h.jobs),
-            f"{h.meter_mw:,.1f}/{h.grid_mw:,.1f}",
-            f"{h.accelerators_used:,}/{h.accelerators:,.0f}",
-            f"{h.storage_used_tb:,.0f}/{h.storage_tb:,.0f}",
+            f"{h.jobs:,}",
+            f"{_qty(h.meter_mw, 1)}/{_qty(h.grid_mw, 1)}",
+            f"{_qty(h.accelerators_used)}/{_qty(h.accelerators)}",
+            f"{_qty(h.storage_used_tb)}/{_qty(h.storage_tb)}",
             _cny(h.energy_cost_cny),
         )
     console.print(hubs)
