@@ -26,6 +26,12 @@ def _qty(v: float, decimals: int = 0) -> str:
     return f"{v:,.{decimals}f}"
 
 
+def _used(used: float, available: float, decimals: int = 0) -> str:
+    """``used`` and its share of ``available``: '4.2 27%'."""
+    share = f"{100 * used / available:.0f}%" if available > 0 else "-"
+    return f"{_qty(used, decimals)} {share}"
+
+
 def print_plan(scenario: Scenario, plan: Plan, console: Console | None = None) -> None:
     """Print the headline, cost breakdown, hub usage and busiest links of a plan."""
     console = console or Console()
@@ -59,7 +65,7 @@ def print_plan(scenario: Scenario, plan: Plan, console: Console | None = None) -
 
     # a narrow terminal gets the hub ids (bth, yrd, ...) so that no figure is cut short
     narrow = console.width < 100
-    hubs = Table(title="Hubs (used / available)", title_justify="left")
+    hubs = Table(title="Hubs: what each uses and its share of what it has; energy cost in CNY", title_justify="left")
     for col, justify in (
         ("Hub", "left"),
         ("CNY/kWh", "right"),
@@ -67,9 +73,9 @@ def print_plan(scenario: Scenario, plan: Plan, console: Console | None = None) -
         ("Power MW", "right"),
         ("Accel.", "right"),
         ("Storage TB", "right"),
-        ("Energy CNY", "right"),
+        ("Energy", "right"),
     ):
-        hubs.add_column(col, justify=justify, no_wrap=col == "Hub")  # type: ignore[arg-type]
+        hubs.add_column(col, justify=justify, no_wrap=True)  # type: ignore[arg-type]
     price = dict(zip(scenario.hubs["hub_id"], scenario.hubs["price_cny_per_kwh"], strict=True))
     for h in plan.hub_usage.itertuples(index=False):
         side = " (W)" if h.macro_region == "west" else " (E)" if h.macro_region == "east" else ""
@@ -77,10 +83,10 @@ def print_plan(scenario: Scenario, plan: Plan, console: Console | None = None) -
             f"{h.hub_id if narrow else h.name}{side}",
             f"{price[h.hub_id]:.3f}",
             f"{h.jobs:,}",
-            f"{_qty(h.meter_mw, 1)}/{_qty(h.grid_mw, 1)}",
-            f"{_qty(h.accelerators_used)}/{_qty(h.accelerators)}",
-            f"{_qty(h.storage_used_tb)}/{_qty(h.storage_tb)}",
-            _cny(h.energy_cost_cny),
+            _used(h.meter_mw, h.grid_mw, 1 if h.meter_mw < 100 else 0),
+            _used(h.accelerators_used, h.accelerators),
+            _used(h.storage_used_tb, h.storage_tb),
+            _cny(h.energy_cost_cny).replace(" ", ""),
         )
     console.print(hubs)
 
