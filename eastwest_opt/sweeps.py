@@ -412,7 +412,7 @@ def pareto_ends(base: Scenario, options: Any) -> dict[str, float]:
     from eastwest_opt.solver import PlacementModel, Status, solve_model
 
     scenario = base.with_settings(carbon_budget_t=None)
-    pm = PlacementModel.build(scenario)
+    pm = PlacementModel.build(scenario, builder="pyomo")  # a second objective needs the Pyomo model
     opts = options.resolved(scenario)
     plan = solve_model(pm, opts)
     summary = plan.summary()
