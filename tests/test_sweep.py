@@ -439,6 +439,15 @@ def _count_sweep(folder: Path) -> Path:
     return path
 
 
+def _finished_results(out: Path) -> list[Path]:
+    """Result files of finished variants; a variant's temporary folder (``.<id>.tmp-*``, which also
+    holds a result.json just before it is renamed into place) does not count."""
+    try:
+        return [p for p in out.glob("variants/*/result.json") if not p.parent.name.startswith(".")]
+    except FileNotFoundError:  # a temporary folder renamed while we looked
+        return []
+
+
 def test_a_killed_sweep_resumes_and_every_variant_is_there_once(tmp_path: Path) -> None:
     sweep_file = _count_sweep(tmp_path)
     out = tmp_path / "out"
@@ -447,14 +456,15 @@ def test_a_killed_sweep_resumes_and_every_variant_is_there_once(tmp_path: Path) 
     proc = subprocess.Popen(cmd, start_new_session=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     deadline = time.monotonic() + 60
     try:
-        while not list(out.glob("variants/*/result.json")):
+        while not _finished_results(out):
             assert proc.poll() is None, "the sweep ended before it could be killed"
             assert time.monotonic() < deadline
             time.sleep(0.01)
     finally:
         os.killpg(proc.pid, signal.SIGKILL)  # the sweep and its worker processes
         proc.wait()
-    finished = {p.parent.name: p.stat().st_mtime_ns for p in out.glob("variants/*/result.json")}
+    time.sleep(0.5)  # the workers die a moment after the sweep's main process
+    finished = {p.parent.name: p.stat().st_mtime_ns for p in _finished_results(out)}
     assert 1 <= len(finished) < 12
     result = subprocess.run(cmd, capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, result.stderr
