@@ -416,5 +416,3 @@ def to_highs(
     if status == highspy.HighsStatus.kError:
         raise RuntimeError("HiGHS refused the model (passModel returned an error)")
     return h
-
-
