@@ -32,6 +32,7 @@ app = typer.Typer(
         "verification; 6 output folder exists."
     ),
     no_args_is_help=True,
+    rich_markup_mode="markdown",
     add_completion=False,
     pretty_exceptions_enable=False,
 )
