@@ -100,8 +100,8 @@ def solve_guarded(
 ) -> GuardedResult:
     """Solve ``arrays`` (an :class:`~eastwest_opt.matrix.ArrayModel`) in a forked child process.
 
-    The child gets ``time_limit_s``; the parent waits that long plus ``grace_s`` (default 5% of
-    the limit plus 10 s) and then stops the child, keeping the best plan it had streamed.
+    The child gets ``time_limit_s``; the parent waits that long plus ``grace_s`` (default 2% of
+    the limit plus 5 s) and then stops the child, keeping the best plan it had streamed.
     ``child_time_limit_s`` (default ``time_limit_s``) is the limit HiGHS itself is given; tests
     set it higher to see the guard act.
     """
@@ -113,7 +113,7 @@ def solve_guarded(
     proc = ctx.Process(target=_child, args=(arrays, options, start, child_end), daemon=True)
     proc.start()
     child_end.close()
-    grace = grace_s if grace_s is not None else 0.05 * time_limit_s + 10.0
+    grace = grace_s if grace_s is not None else 0.02 * time_limit_s + 5.0
     deadline = t0 + time_limit_s + grace
     best: tuple[float, np.ndarray] | None = None
     bound = -math.inf
@@ -178,8 +178,11 @@ def solve_guarded(
 
 def _report(progress: Callable[[str, str], None], elapsed: float, primal: float, dual: float) -> None:
     if math.isfinite(primal) and abs(primal) < 1e50:
-        gap = max(0.0, primal - dual) / max(abs(primal), 1e-9) if math.isfinite(dual) else math.inf
-        progress("solve", f"{elapsed:.0f} s: best plan {primal:,.0f} CNY, bound {dual:,.0f}, gap {gap:.3%}")
+        if math.isfinite(dual) and abs(dual) < 1e50:
+            gap = max(0.0, primal - dual) / max(abs(primal), 1e-9)
+            progress("solve", f"{elapsed:.0f} s: best plan {primal:,.0f} CNY, bound {dual:,.0f}, gap {gap:.3%}")
+        else:
+            progress("solve", f"{elapsed:.0f} s: best plan {primal:,.0f} CNY, no bound yet")
     else:
         bound = f"bound {dual:,.0f} CNY" if math.isfinite(dual) else "no bound yet"
         progress("solve", f"{elapsed:.0f} s: no plan yet, {bound}")
