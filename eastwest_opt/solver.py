@@ -250,8 +250,9 @@ class PlacementModel:
         if warm_start and self._col_value is not None and len(self._col_value) == self.arrays.num_col:
             start = self._col_value
         limit = opts.time_limit_s if opts.time_limit_s is not None else math.inf
+        lp_bound = None
         if start is None and self.arrays.num_col >= HEURISTIC_MIN_COLUMNS:
-            start = self._lp_guided_start(limit, opts.threads)
+            start, lp_bound = self._lp_guided_start(limit, opts.threads)
             limit = max(1.0, limit - (time.perf_counter() - t0))
         out = solve_guarded(
             self.arrays,
@@ -267,6 +268,10 @@ class PlacementModel:
         if out.infeasible:
             return SolveResult(Status.INFEASIBLE, None, None, None, seconds, out.model_status)
         bound = out.bound if out.bound is not None and math.isfinite(out.bound) else None
+        if lp_bound is not None:  # the relaxation's optimum is a valid bound too, if HiGHS gave none better
+            bound = lp_bound if bound is None else max(bound, lp_bound)
+        if (out.objective is None or out.col_value is None) and start is not None and not out.infeasible:
+            out.objective, out.col_value = float(self.arrays.col_cost @ start), start  # HiGHS found nothing: the start
         if out.objective is None or out.col_value is None:
             return SolveResult(Status.NO_SOLUTION, None, bound, None, seconds, out.model_status)
         self._col_value = out.col_value
@@ -277,8 +282,9 @@ class PlacementModel:
         status = Status.OPTIMAL if out.optimal else Status.FEASIBLE
         return SolveResult(status, objective, bound, gap, seconds, out.model_status)
 
-    def _lp_guided_start(self, limit: float, threads: int | None) -> Any:
-        """A starting plan rounded from the LP relaxation (:mod:`eastwest_opt.heuristic`), or None."""
+    def _lp_guided_start(self, limit: float, threads: int | None) -> tuple[Any, float | None]:
+        """A starting plan rounded from the LP relaxation (:mod:`eastwest_opt.heuristic`), or None,
+        and the relaxation's optimum (a valid lower bound), or None."""
         from eastwest_opt.heuristic import lp_guided_start
 
         start, info = lp_guided_start(self.arrays, self.data, time_limit_s=min(limit / 2, 300.0), threads=threads)
@@ -292,7 +298,7 @@ class PlacementModel:
                     "start",
                     f"LP bound {lp:,.0f} CNY; rounded starting plan {obj:,.0f} CNY ({(obj - lp) / obj:.2%} above)",
                 )
-        return start
+        return start, info.get("lp_bound")
 
     def solution_values(self) -> dict[str, dict[Any, float]]:
         """The last solution by variable family and index: ``values["x"][group, hub]`` and so on
