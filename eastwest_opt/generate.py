@@ -45,9 +45,6 @@ from __future__ import annotations
 
 import dataclasses
 import math
-import os
-import shutil
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -55,7 +52,8 @@ import numpy as np
 import pandas as pd
 import yaml
 
-from eastwest_opt.errors import OutputExistsError, ScenarioError
+from eastwest_opt.atomic import write_folder
+from eastwest_opt.errors import ScenarioError
 from eastwest_opt.network import build_network, route_arcs
 from eastwest_opt.scenario import (
     SCENARIO_FILE,
@@ -198,36 +196,13 @@ def write_scenario(scenario: Scenario, folder: str | Path, *, overwrite: bool = 
     existing folder is replaced only with ``overwrite=True``. Lists are joined with ``;``,
     booleans written ``true``/``false``, missing values left empty, floats written exactly.
     """
-    target = Path(folder)
-    if target.exists() and not overwrite:
-        raise OutputExistsError(f"{target}: output folder exists; pass --overwrite to replace it")
-    if target.exists() and not target.is_dir():
-        raise OutputExistsError(f"{target}: exists and is not a folder")
-    parent = target.resolve().parent
-    parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.tmp-", dir=parent))
-    try:
-        umask = os.umask(0o022)
-        os.umask(umask)
-        tmp.chmod(0o777 & ~umask)  # mkdtemp makes it private; a scenario folder is an ordinary one
+
+    def fill(tmp: Path) -> None:
         for name in TABLE_ORDER:
             _csv_frame(name, scenario.tables[name]).to_csv(tmp / f"{name}.csv", index=False, na_rep="")
         (tmp / SCENARIO_FILE).write_text(yaml.safe_dump(_settings(scenario), sort_keys=False, allow_unicode=True))
-        _replace_dir(tmp, target)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
-    return target
 
-
-def _replace_dir(new: Path, target: Path) -> None:
-    if not target.exists():
-        os.replace(new, target)
-        return
-    old = target.parent / f".{target.name}.old-{os.getpid()}"
-    os.replace(target, old)
-    os.replace(new, target)
-    shutil.rmtree(old, ignore_errors=True)
+    return write_folder(folder, fill, overwrite=overwrite)
 
 
 def _csv_frame(name: str, frame: pd.DataFrame) -> pd.DataFrame:

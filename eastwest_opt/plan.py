@@ -8,16 +8,13 @@ from __future__ import annotations
 
 import json
 import math
-import os
-import shutil
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
-from eastwest_opt.errors import OutputExistsError, Problem, ScenarioError
+from eastwest_opt.errors import Problem, ScenarioError
 from eastwest_opt.network import route_arcs
 
 if TYPE_CHECKING:
@@ -132,33 +129,14 @@ class Plan:
         an interrupted write leaves the old folder or the new one, never a mix. An existing
         folder is replaced only with ``overwrite=True``.
         """
-        target = Path(folder)
-        if target.exists() and not overwrite:
-            raise OutputExistsError(f"{target}: output folder exists; pass --overwrite to replace it")
-        if target.exists() and not target.is_dir():
-            raise OutputExistsError(f"{target}: exists and is not a folder")
-        parent = target.resolve().parent
-        parent.mkdir(parents=True, exist_ok=True)
-        tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.tmp-", dir=parent))
-        try:
+        from eastwest_opt.atomic import write_folder
+
+        def fill(tmp: Path) -> None:
             for name in TABLES:
                 self.tables[name].to_csv(tmp / f"{name}.csv", index=False, float_format="%.10g")
             (tmp / "summary.json").write_text(json.dumps(self.summary(), indent=2) + "\n")
-            _replace_dir(tmp, target)
-        except BaseException:
-            shutil.rmtree(tmp, ignore_errors=True)
-            raise
-        return target
 
-
-def _replace_dir(new: Path, target: Path) -> None:
-    if not target.exists():
-        os.replace(new, target)
-        return
-    old = target.parent / f".{target.name}.old-{os.getpid()}"
-    os.replace(target, old)
-    os.replace(new, target)
-    shutil.rmtree(old, ignore_errors=True)
+        return write_folder(folder, fill, overwrite=overwrite)
 
 
 def _num(v: float | None) -> float | None:
