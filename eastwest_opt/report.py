@@ -1438,10 +1438,19 @@ def _accelerator_names(scenario: Scenario) -> dict[str, str]:
     return names
 
 
+JOB_TABLE_MAX = 2000  # the report lists every job up to this many
+
+
 def _jobs_html(data: _ReportData) -> str:
-    """Every job and where it trains, in a collapsed HTML table."""
+    """Every job and where it trains, in a collapsed HTML table; beyond JOB_TABLE_MAX jobs a pointer
+    to placements.csv instead (a 50,000-row table would make the report 9 MB)."""
     esc = html.escape
     p = data.plan.placements
+    if len(p) > JOB_TABLE_MAX:
+        return (
+            f'<p class="note">{len(p):,} jobs: where each one trains is in <code>placements.csv</code> '
+            "beside this report (too many to list here).</p>"
+        )
     order = {h: i for i, h in enumerate(data.hubs["hub_id"])}
     accel_names = _accelerator_names(data.scenario)
     rows = []
@@ -1454,6 +1463,6 @@ def _jobs_html(data: _ReportData) -> str:
         rows.append("<tr>" + "".join(f"<td>{esc(str(c))}</td>" for c in cells) + "</tr>")
     head = "".join(f"<th>{h}</th>" for h in ("Job", "Name", "Hub", "Data class", "Accelerators", "MW at the meter"))
     return (
-        f"<details><summary>Every job and where it trains ({len(p)} jobs)</summary>"
+        f"<details><summary>Every job and where it trains ({len(p):,} jobs)</summary>"
         f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table></details>"
     )

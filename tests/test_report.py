@@ -390,3 +390,19 @@ def test_solve_without_report_does_not_import_matplotlib(generated: tuple[ew.Sce
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert done.stdout.strip() == "[]"
+
+
+def test_large_plans_point_to_the_placements_table_instead_of_listing_every_job(
+    shipped: tuple[ew.Scenario, ew.Plan], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    import eastwest_opt.report as report_module
+
+    scenario, plan = shipped
+    listed = (tmp_path / "a.html", tmp_path / "b.html")
+    report_module.write_report(plan, scenario, listed[0])
+    assert "Every job and where it trains (51 jobs)" in listed[0].read_text()
+    monkeypatch.setattr(report_module, "JOB_TABLE_MAX", 50)
+    report_module.write_report(plan, scenario, listed[1])
+    page = listed[1].read_text()
+    assert "Every job and where it trains" not in page
+    assert "51 jobs: where each one trains is in <code>placements.csv</code>" in page
