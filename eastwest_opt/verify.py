@@ -90,6 +90,11 @@ class _Checker:
         self.jobs = scenario.jobs.set_index("job_id")
         self.datasets = scenario.datasets.set_index("dataset_id")
         self.classes = scenario.data_classes.set_index("class_id")
+        # plain dict rows for the per-job and per-dataset lookups (pandas scalar access is slow)
+        self.hub_rows: dict[str, dict] = self.hubs.to_dict("index")
+        self.job_rows: dict[str, dict] = self.jobs.to_dict("index")
+        self.ds_rows: dict[str, dict] = self.datasets.to_dict("index")
+        self.class_rows: dict[str, dict] = self.classes.to_dict("index")
         self.kw = dict(zip(scenario.accelerators["accel_id"], scenario.accelerators["kw_per_accel"], strict=True))
         ha = scenario.hub_accelerators
         self.inventory = {(h, k): float(c) for h, k, c in zip(ha["hub_id"], ha["accel_id"], ha["count"], strict=True)}
@@ -114,8 +119,8 @@ class _Checker:
 
     # -- raw-data derivations, written independently of prepare.py -------------------
     def allowed_hubs(self, dataset_id: str) -> set[str]:
-        ds = self.datasets.loc[dataset_id]
-        rule = str(self.classes.at[ds["class_id"], "allowed_hubs"]).strip()
+        ds = self.ds_rows[dataset_id]
+        rule = str(self.class_rows[ds["class_id"]]["allowed_hubs"]).strip()
         if rule == "*":
             return set(self.hubs.index)
         if rule == "origin":
@@ -123,11 +128,11 @@ class _Checker:
         return {p.strip() for p in rule.split(";") if p.strip()}
 
     def staging_allowed(self, dataset_id: str) -> bool:
-        return bool(self.classes.at[self.datasets.at[dataset_id, "class_id"], "staging_allowed"])
+        return bool(self.class_rows[self.ds_rows[dataset_id]["class_id"]]["staging_allowed"])
 
     def zone_of(self, dataset_id: str) -> str:
-        ds = self.datasets.loc[dataset_id]
-        rule = str(self.classes.at[ds["class_id"], "allowed_hubs"]).strip()
+        ds = self.ds_rows[dataset_id]
+        rule = str(self.class_rows[ds["class_id"]]["allowed_hubs"]).strip()
         if rule == "*":
             return "*"
         if rule == "origin":
@@ -135,7 +140,7 @@ class _Checker:
         return str(ds["class_id"])
 
     def job_at(self, job_id: str, hub: str) -> dict[str, float | str]:
-        job = self.jobs.loc[job_id]
+        job = self.job_rows[job_id]
         o = self.overrides.get((job_id, hub))
         accel = o.accel_id if o is not None and o.accel_id else job["accel_id"]
         count = int(job["accel_count"])
@@ -147,14 +152,14 @@ class _Checker:
         runtime = float(job["runtime_h"])
         if o is not None and not _nan(o.runtime_h):
             runtime = float(o.runtime_h)
-        pue = float(self.hubs.at[hub, "pue"])
+        pue = float(self.hub_rows[hub]["pue"])
         energy = it_mw * runtime * pue
         if o is not None and not _nan(o.fixed_cost_cny):
             cost = float(o.fixed_cost_cny)
         else:
-            price = float(self.hubs.at[hub, "price_cny_per_kwh"])
+            price = float(self.hub_rows[hub]["price_cny_per_kwh"])
             cost = energy * 1000.0 * price * (1.0 - self.subsidy.get((hub, accel), 0.0))
-        carbon = energy * float(self.hubs.at[hub, "carbon_kg_per_kwh"])
+        carbon = energy * float(self.hub_rows[hub]["carbon_kg_per_kwh"])
         return {
             "accel": accel,
             "count": count,
@@ -194,7 +199,7 @@ class _Checker:
             else:
                 self.fail("assignment", f"job {j!r} has status {row.status!r} at hub {hub!r}")
         for j in unplaced:
-            penalty = self.jobs.at[j, "unplaced_penalty_cny"]
+            penalty = self.job_rows[j]["unplaced_penalty_cny"]
             if not self.sc.allow_unplaced or _nan(penalty):
                 self.fail("assignment", f"job {j!r} is unplaced but must be placed")
 
@@ -209,10 +214,10 @@ class _Checker:
 
         # localization
         for j, h in placed.items():
-            d = self.jobs.at[j, "dataset_id"]
+            d = self.job_rows[j]["dataset_id"]
             if h not in self.allowed_hubs(d):
                 self.fail("localization", f"job {j!r} trains at {h}, outside the hubs its data class allows")
-            restrict = self.jobs.at[j, "allowed_hubs"]
+            restrict = self.job_rows[j]["allowed_hubs"]
             if restrict and h not in restrict:
                 self.fail("localization", f"job {j!r} trains at {h}, outside its allowed hubs {';'.join(restrict)}")
         for d, hs in durable.items():
@@ -245,7 +250,7 @@ class _Checker:
 
         # staging and data gravity
         for j, h in placed.items():
-            d = self.jobs.at[j, "dataset_id"]
+            d = self.job_rows[j]["dataset_id"]
             if h not in durable.get(d, set()) and h not in staged.get(d, set()):
                 self.fail("staging", f"job {j!r} trains at {h} where dataset {d!r} has neither replica nor staged copy")
         staging_in: dict[tuple[str, str], float] = defaultdict(float)
@@ -260,7 +265,7 @@ class _Checker:
             if s.to_hub not in staged.get(s.dataset_id, set()):
                 self.fail("staging", f"staging transfer of {s.dataset_id!r} to {s.to_hub}, which holds no staged copy")
         for d, hs in staged.items():
-            size = float(self.datasets.at[d, "size_tb"])
+            size = float(self.ds_rows[d]["size_tb"])
             for h in hs:
                 if _differs(staging_in[d, h], size, TB_TOL):
                     self.fail(
@@ -279,7 +284,7 @@ class _Checker:
             energy_cost += float(a["energy_cost"])
             carbon_t += float(a["carbon_t"])
         for h, mw in meter.items():
-            limit = float(self.hubs.at[h, "grid_mw"])
+            limit = float(self.hub_rows[h]["grid_mw"])
             if _over(mw, limit, MW_TOL):
                 self.fail("hub_power", f"hub {h} draws {mw:.4f} MW (IT x PUE), its grid allocation is {limit:g} MW")
         for (h, k), n in accel.items():
@@ -290,12 +295,12 @@ class _Checker:
         storage_cost = 0.0
         months = self.sc.storage_months
         for d, hs in list(durable.items()) + list(staged.items()):
-            size = float(self.datasets.at[d, "size_tb"])
+            size = float(self.ds_rows[d]["size_tb"])
             for h in hs:
                 used_tb[h] += size
-                storage_cost += size * float(self.hubs.at[h, "storage_price_cny_per_tb_month"]) * months
+                storage_cost += size * float(self.hub_rows[h]["storage_price_cny_per_tb_month"]) * months
         for h, tb in used_tb.items():
-            cap = float(self.hubs.at[h, "storage_tb"])
+            cap = float(self.hub_rows[h]["storage_tb"])
             if _over(tb, cap, TB_TOL):
                 self.fail("storage", f"hub {h} stores {tb:g} TB, its storage is {cap:g} TB")
         if self.sc.carbon_budget_t is not None and _over(carbon_t, self.sc.carbon_budget_t, 1e-6):
@@ -318,9 +323,9 @@ class _Checker:
         self.check_reported_link_flows(arc_load)
 
         unplaced_cost = sum(
-            float(self.jobs.at[j, "unplaced_penalty_cny"])
+            float(self.job_rows[j]["unplaced_penalty_cny"])
             for j in unplaced
-            if not _nan(self.jobs.at[j, "unplaced_penalty_cny"])
+            if not _nan(self.job_rows[j]["unplaced_penalty_cny"])
         )
         costs = {
             "energy": energy_cost,
@@ -387,10 +392,10 @@ class _Checker:
             balance[key][t.from_hub] -= tb
         demand: dict[tuple[str, str, str], dict[str, float]] = defaultdict(lambda: defaultdict(float))
         for d, hs in durable.items():
-            origin = self.datasets.at[d, "origin_hub"]
+            origin = self.ds_rows[d]["origin_hub"]
             for h in hs:
                 if h != origin:
-                    demand["replication", origin, self.zone_of(d)][h] += float(self.datasets.at[d, "size_tb"])
+                    demand["replication", origin, self.zone_of(d)][h] += float(self.ds_rows[d]["size_tb"])
         for s in self.plan.staging.itertuples(index=False):
             if s.from_hub != s.to_hub:
                 demand["staging", s.from_hub, self.zone_of(s.dataset_id)][s.to_hub] += float(s.tb)
@@ -413,7 +418,7 @@ class _Checker:
         """artifact_delivery: every placed job's artifacts reach each serving hub in time."""
         demand: dict[tuple[str, str, float], float] = defaultdict(float)
         for j, h in placed.items():
-            job = self.jobs.loc[j]
+            job = self.job_rows[j]
             bound = float(job["max_latency_ms"]) if not _nan(job["max_latency_ms"]) else math.inf
             for t in job["serving_hubs"]:
                 if t != h and float(job["artifact_tb"]) > 0:
