@@ -13,7 +13,9 @@ every job should train, so :func:`lp_guided_start` rounds it into a feasible pla
 4. place the jobs left over, most to lose first, one at a time at the cheapest hub that holds their
    data and still has the power, accelerators (and carbon budget) for them, or leave them
    unplaced at their penalty when that is cheaper or nothing fits (a job that must be placed
-   and fits nowhere ends the heuristic: no start);
+   and fits nowhere ends the heuristic: no start); then close a staged copy when its jobs fit,
+   for less than the copy costs, at hubs that hold the data anyway, and drop copies no job uses
+   and replicas beyond what the counts and spread need;
 5. fix every integer column and solve the LP of the continuous ones (staging sources, traffic,
    artifact routes); if that is infeasible (a link too thin), there is no start.
 
@@ -204,6 +206,58 @@ def lp_guided_start(
             power_left[h] -= meter[best]
             inv_left[h, accel[best]] = inv_left.get((h, accel[best]), 0.0) - count[best]
             carbon_left -= carbon[best]
+    # improve: close a staged copy when its jobs fit, for less, at hubs that hold the data anyway
+    pairs_at: dict[tuple[str, str], list[int]] = {}
+    for i in np.flatnonzero(x > 0.5):
+        pairs_at.setdefault((p_ds[i], p_hub[i]), []).append(int(i))
+    for k in np.flatnonzero(value[s0:s1] > 0.5):
+        d, h = keys["s"][k]
+        users = pairs_at.get((d, h), [])
+        saving = float(am.col_cost[s0 + k]) + data.size_tb[d] * min(
+            (dist[r, h] for r in replica_hubs.get(d, [])), default=0.0
+        )
+        moves: list[tuple[int, int, int]] = []  # (from pair, to pair, units)
+        extra = 0.0
+        trial_power, trial_inv, trial_carbon = dict(power_left), dict(inv_left), carbon_left
+        feasible = True
+        for i in users:
+            g = p_group[i]
+            units = round(x[i])
+            for _ in range(units):
+                best, best_cost = -1, math.inf
+                for j in pairs_of.get(g, []):
+                    hj = p_hub[j]
+                    if j == i or (d, hj) not in holds or (d, hj) == (d, h) or cost[j] >= best_cost:
+                        continue
+                    if meter[j] > trial_power[hj] + TOL or count[j] > trial_inv.get((hj, accel[j]), 0.0) + TOL:
+                        continue
+                    if carbon[j] - carbon[i] > trial_carbon + TOL:
+                        continue
+                    best, best_cost = j, cost[j]
+                if best < 0:
+                    feasible = False
+                    break
+                hb = p_hub[best]
+                trial_power[hb] -= meter[best]
+                trial_inv[hb, accel[best]] = trial_inv.get((hb, accel[best]), 0.0) - count[best]
+                trial_carbon -= carbon[best] - carbon[i]
+                extra += cost[best] - cost[i]
+                moves.append((i, best, 1))
+            if not feasible:
+                break
+        if not feasible or not users or extra >= saving:
+            continue
+        power_left, inv_left, carbon_left = trial_power, trial_inv, trial_carbon
+        for i, j, n in moves:  # move the units; give back what they used at h
+            x[i] -= n
+            x[j] += n
+            power_left[p_hub[i]] += meter[i] * n
+            inv_left[p_hub[i], accel[i]] = inv_left.get((p_hub[i], accel[i]), 0.0) + count[i] * n
+            pairs_at.setdefault((p_ds[j], p_hub[j]), []).append(j)
+        value[s0 + k] = 0.0
+        holds.discard((d, h))
+        pairs_at[d, h] = []
+
     value[x0:x1] = x
     value[u0:u1] = u
 
