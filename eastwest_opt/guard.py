@@ -106,10 +106,12 @@ def solve_guarded(
     set it higher to see the guard act.
     """
     t0 = time.perf_counter()
-    ctx = mp.get_context("fork")
-    parent, child_end = ctx.Pipe(duplex=False)
     child_limit = child_time_limit_s if child_time_limit_s is not None else time_limit_s
     options = {"time_limit_s": child_limit, "mip_rel_gap": mip_rel_gap, "threads": threads}
+    if "fork" not in mp.get_all_start_methods():  # e.g. Windows: no guard, HiGHS in this process
+        return _solve_here(arrays, options, start, t0)
+    ctx = mp.get_context("fork")
+    parent, child_end = ctx.Pipe(duplex=False)
     proc = ctx.Process(target=_child, args=(arrays, options, start, child_end), daemon=True)
     proc.start()
     child_end.close()
@@ -174,6 +176,29 @@ def solve_guarded(
         time.perf_counter() - t0,
         handover,
     )
+
+
+class _Inbox:
+    """Collects what :func:`_child` would send through the pipe, for the in-process fallback."""
+
+    def __init__(self) -> None:
+        self.messages: list[tuple] = []
+
+    def send(self, message: tuple) -> None:
+        self.messages.append(message)
+
+    def close(self) -> None:
+        pass
+
+
+def _solve_here(arrays: Any, options: dict[str, Any], start: np.ndarray | None, t0: float) -> GuardedResult:
+    """Without fork: the same solve in this process, trusting HiGHS's own time limit."""
+    inbox = _Inbox()
+    _child(arrays, options, start, inbox)
+    handover = next((float(m[1]) for m in inbox.messages if m[0] == "handover"), 0.0)
+    _, status, optimal, infeasible, objective, dual, values = inbox.messages[-1]
+    bound = dual if math.isfinite(dual) else None
+    return GuardedResult(status, optimal, infeasible, objective, bound, values, time.perf_counter() - t0, handover)
 
 
 def _report(progress: Callable[[str, str], None], elapsed: float, primal: float, dual: float) -> None:

@@ -239,3 +239,19 @@ def test_a_large_solve_starts_from_the_rounded_lp_and_verifies() -> None:
     assert plan.verified
     assert pm.timings["heuristic_s"] > 0
     assert plan.gap is not None and plan.gap <= 1e-3
+
+
+def test_without_fork_the_array_model_solves_in_process(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Platforms without fork (Windows) solve in this process, to the same optimum."""
+    import multiprocessing
+
+    from eastwest_opt.guard import solve_guarded
+
+    sc = generate_scenario(300, 20, seed=3)
+    am = build_arrays(prepare(sc, build_network(sc)))
+    forked = solve_guarded(am, time_limit_s=60.0, mip_rel_gap=1e-3, threads=1)
+    monkeypatch.setattr(multiprocessing, "get_all_start_methods", lambda: ["spawn"])
+    here = solve_guarded(am, time_limit_s=60.0, mip_rel_gap=1e-3, threads=1)
+    assert forked.optimal and here.optimal
+    assert here.objective == pytest.approx(forked.objective, rel=2e-3)  # each within 0.1% of the optimum
+    assert _satisfies_every_row(am, here.col_value)
