@@ -76,6 +76,7 @@ def grid_spec(prices: int, carbon: int, gap: float) -> dict:
 
 
 def run_grid(name: str, base: ew.Scenario, variants: list[Variant], options: SolveOptions, mode: str) -> Run:
+    """Solve every variant one way (``rebuild``, ``warm`` or ``cold``), verifying each plan; return the timings."""
     run = Run(name)
     pm: PlacementModel | None = None
     for variant in variants:
@@ -101,6 +102,7 @@ def run_grid(name: str, base: ew.Scenario, variants: list[Variant], options: Sol
 
 
 def main() -> None:
+    """Parse the arguments, run the three ways side by side and print the table."""
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--prices", type=int, default=10, help="western price factors (default 10)")
     parser.add_argument("--carbon", type=int, default=10, help="carbon prices (default 10)")

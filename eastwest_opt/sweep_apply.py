@@ -63,11 +63,13 @@ def apply_overrides(
     rows_changed: set[str] = set()
 
     def current(table: str) -> pd.DataFrame:
+        """The table being edited (a copy of the base's on first use)."""
         if table not in tables:
             tables[table] = base.table(table)
         return tables[table]
 
     def lookup(table: str) -> pd.DataFrame:
+        """The table as edited so far, or the base's."""
         return tables[table] if table in tables else base.tables[table]
 
     for ov in overrides:
@@ -143,6 +145,7 @@ def _select(frame: pd.DataFrame, ov: Override, lookup: Any) -> pd.Series:
 
 
 def _column_for(frame: pd.DataFrame, table: str, column: str, lookup: Any) -> pd.Series:
+    """A derived column for ``where``: jobs' class and origin, links' corridor, or the hub's macro region."""
     if column in frame.columns:
         return frame[column]
     hubs = lookup("hubs")
@@ -167,6 +170,7 @@ def _column_for(frame: pd.DataFrame, table: str, column: str, lookup: Any) -> pd
 
 
 def _condition(series: pd.Series, cond: Condition, schema: TableSchema) -> pd.Series:
+    """The rows of ``series`` meeting one condition (list columns: by membership)."""
     col = schema.column(cond.column) if cond.column in schema.column_names else None
     value = cond.value
     if col is not None and col.kind == "list":
@@ -186,7 +190,7 @@ def _condition(series: pd.Series, cond: Condition, schema: TableSchema) -> pd.Se
             hit = num.isin([float(v) for v in value if is_number(v)])
             return hit if cond.op == "in" else ~hit
         if cond.op == "like":
-            return series.astype(str).map(lambda s: fnmatch.fnmatchcase(s, value))
+            return _as_text(series).map(lambda s: fnmatch.fnmatchcase(s, value))
         if not is_number(value):
             return pd.Series(cond.op == "!=", index=series.index)
         ops = {"==": num.eq, "!=": num.ne, "<": num.lt, "<=": num.le, ">": num.gt, ">=": num.ge}
@@ -195,7 +199,7 @@ def _condition(series: pd.Series, cond: Condition, schema: TableSchema) -> pd.Se
         text = series.map(lambda v: "true" if bool(v) else "false")
         value = value_text(value) if not isinstance(value, list) else [value_text(v) for v in value]
     else:
-        text = series.astype(str)
+        text = _as_text(series)
         value = str(value) if not isinstance(value, list) else [str(v) for v in value]
     if cond.op == "==":
         return text == value
@@ -210,7 +214,20 @@ def _condition(series: pd.Series, cond: Condition, schema: TableSchema) -> pd.Se
     return text.map(lambda s: _compare(s, cond.op, value))
 
 
+def _as_text(series: pd.Series) -> pd.Series:
+    """Cells as text for comparisons: an empty cell is ``""`` (``astype(str)`` keeps NaN in
+    pandas 3), a whole number ``20`` rather than ``20.0``."""
+
+    def text(v: Any) -> str:
+        if v is None or (isinstance(v, float) and math.isnan(v)):
+            return ""
+        return value_text(v) if isinstance(v, float) else str(v)
+
+    return series.map(text)
+
+
 def _compare(a: str, op: str, b: Any) -> bool:
+    """Compare two texts with ``<``, ``<=``, ``>`` or ``>=``."""
     return {"<": a < str(b), "<=": a <= str(b), ">": a > str(b), ">=": a >= str(b)}[op]
 
 
@@ -259,7 +276,7 @@ def _duplicate_jobs(frame: pd.DataFrame, mask: pd.Series, times: int) -> tuple[p
     for k in range(2, times + 1):
         c = picked.copy()
         c["job_id"] = picked["job_id"].astype(str) + f".{k}"
-        c["name"] = picked["name"].astype(str).map(lambda n, k=k: f"{n} (copy {k})" if n else "")
+        c["name"] = _as_text(picked["name"]).map(lambda n, k=k: f"{n} (copy {k})" if n else "")
         origin.update(dict(zip(c["job_id"], picked["job_id"], strict=True)))
         copies.append(c)
     return pd.concat([frame, *copies], ignore_index=True), origin
@@ -280,6 +297,7 @@ def _revalidate(
     rows_changed: set[str],
     settings: dict[str, Any],
 ) -> Scenario:
+    """Check what the overrides could have broken, and return the scenario typed again."""
     problems: list[Problem] = []
     typed = dict(changed.tables)
     structural = set(rows_changed)

@@ -27,6 +27,7 @@ import numpy as np
 import pandas as pd
 
 from eastwest_opt.plan import COST_TERMS
+from eastwest_opt.sweep_run import ordinary_permissions
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -50,6 +51,7 @@ DPI = 110
 
 
 def _figure(width: float, height: float) -> Figure:
+    """A matplotlib figure drawn on an Agg canvas, without pyplot."""
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
 
@@ -59,11 +61,13 @@ def _figure(width: float, height: float) -> Figure:
 
 
 def _save(fig: Figure, path: Path) -> Path:
+    """Write the figure as PNG and return its path."""
     fig.savefig(path)
     return path
 
 
 def _slug(name: str) -> str:
+    """A parameter name made safe for a file name."""
     return re.sub(r"[^A-Za-z0-9_.-]+", "_", name)
 
 
@@ -81,6 +85,7 @@ def make_plots(
     folder.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=".plots.tmp-", dir=folder.parent))
     try:
+        ordinary_permissions(tmp)
         made = _draw_all(summary, hubs, spec, base, tmp, front)
         if folder.exists():
             shutil.rmtree(folder)
@@ -99,6 +104,7 @@ def _draw_all(
     folder: Path,
     front: pd.DataFrame | None,
 ) -> list[Path]:
+    """Draw every plot that the summary supports into ``folder``; return the files made."""
     made: list[Path] = []
     if summary.empty:
         return made
@@ -137,35 +143,83 @@ def swept_parameters(summary: pd.DataFrame) -> list[str]:
     return out
 
 
-def _series_groups(frame: pd.DataFrame, p: str, others: list[str]) -> list[tuple[str, pd.DataFrame]]:
-    """Rows with a value of ``p``, split by the values of the other parameters, sorted by ``p``."""
+def _value_key(value: object) -> tuple[int, float, str]:
+    """Sort key of a parameter value: numbers in numeric order, then text, then missing."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return (2, 0.0, "")
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return (0, float(value), "")
+    return (1, 0.0, str(value))
+
+
+def _value_name(value: object) -> str:
+    """A parameter value as a legend shows it (``1.0`` as ``1``; a missing value as ``not set``)."""
+    from eastwest_opt.sweep_spec import value_text
+
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "not set"
+    return value_text(value)
+
+
+def _series_groups(
+    frame: pd.DataFrame, p: str, others: list[str], labels: dict[str, str]
+) -> tuple[list[tuple[str, pd.DataFrame]], str | None]:
+    """Rows with a value of ``p``, split by the values of the other parameters, sorted by ``p``,
+    and the title of the legend.
+
+    With one other parameter the legend's title is its label and each line is named by its
+    value; with more, each line is named by every other parameter's label and value.
+    """
     rows = frame[pd.to_numeric(frame[p], errors="coerce").notna()].copy()
     rows["_x"] = pd.to_numeric(rows[p]).astype(float)
     if not others:
-        return [("", rows.sort_values("_x"))]
+        return [("", rows.sort_values("_x"))], None
+    keys = list(rows[others].itertuples(index=False, name=None))
     groups = []
-    for key, part in rows.groupby([rows[o].astype(str) for o in others], sort=True, dropna=False):
-        key = key if isinstance(key, tuple) else (key,)
-        name = ", ".join(f"{o} = {v}" for o, v in zip(others, key, strict=True))
+    for key in sorted(set(keys), key=lambda k: tuple(_value_key(v) for v in k)):
+        part = rows[[k == key for k in keys]]
+        if len(others) == 1:
+            name = _value_name(key[0])
+        else:
+            name = "; ".join(f"{labels.get(o, o)}: {_value_name(v)}" for o, v in zip(others, key, strict=True))
         groups.append((name, part.sort_values("_x")))
-    return groups
+    title = labels.get(others[0], others[0]) if len(others) == 1 else None
+    return groups, title
+
+
+MARKERS = ("o", "s", "^", "D", "v", "P", "X", "*")
+LINESTYLES = ("-", "--", "-.", ":")
 
 
 def _lines(
     ax: Axes, groups: list[tuple[str, pd.DataFrame]], column: str, scale: float, *, min_span: float = 0.0
 ) -> None:
     """One line per group; ``min_span`` keeps the y range at least that wide, so that a change
-    of a fraction of a percent does not fill the panel."""
+    of a fraction of a percent does not fill the panel.
+
+    Up to :data:`MAX_LINES` lines differ in colour, marker and dash, and the first ones are drawn
+    wider, so that lines lying on top of each other stay visible; more lines take a colour scale.
+    """
     import matplotlib as mpl
 
-    many = len(groups) > MAX_LINES
+    n = len(groups)
     cmap = mpl.colormaps["viridis"]
     values = []
     for i, (name, part) in enumerate(groups):
-        color = cmap(i / max(1, len(groups) - 1)) if many else f"C{i % 10}"
         y = pd.to_numeric(part[column], errors="coerce").astype(float) * scale
         values.append(y)
-        ax.plot(part["_x"], y, marker="o", ms=3.5, lw=1.6, color=color, label=name or None)
+        if n > MAX_LINES:
+            style: dict[str, object] = {"color": cmap(i / max(1, n - 1)), "marker": "o", "ms": 3.5, "lw": 1.4}
+        else:
+            wider = (n - 1 - i) / max(1, n - 1)  # 1 for the first line, 0 for the last
+            style = {
+                "color": f"C{i % 10}",
+                "marker": MARKERS[i % len(MARKERS)],
+                "ms": 4.0 + 3.0 * wider,
+                "lw": 1.4 + 1.8 * wider,
+                "ls": LINESTYLES[i % len(LINESTYLES)],
+            }
+        ax.plot(part["_x"], y, label=name or None, **style)
     ax.grid(True, alpha=0.3)
     if values and min_span > 0:
         all_values = pd.concat(values).dropna()
@@ -191,17 +245,31 @@ def _xscale(ax: Axes, groups: list[tuple[str, pd.DataFrame]]) -> None:
             ax.minorticks_off()
 
 
-def _legend(fig: Figure, ax: Axes, groups: list[tuple[str, pd.DataFrame]]) -> None:
+def _legend(fig: Figure, ax: Axes, groups: list[tuple[str, pd.DataFrame]], title: str | None) -> None:
+    """A legend below the panels naming each line (by the other parameters' values), or a note
+    when there are too many lines to name."""
     if len(groups) <= 1:
         return
     if len(groups) > MAX_LINES:
         fig.text(0.99, 0.005, f"{len(groups)} lines, one per combination of the other parameters", ha="right", size=8)
         return
     handles, names = ax.get_legend_handles_labels()
-    fig.legend(handles, names, loc="outside lower center", ncols=min(4, len(groups)), fontsize=8, frameon=False)
+    longest = max(len(n) for n in names)
+    ncols = min(len(groups), 6 if longest <= 12 else 4 if longest <= 30 else 2 if longest <= 70 else 1)
+    fig.legend(
+        handles,
+        names,
+        loc="outside lower center",
+        ncols=ncols,
+        fontsize=8,
+        title=title,
+        title_fontsize=8,
+        frameon=False,
+    )
 
 
 def _note_failed(fig: Figure, failed: int) -> None:
+    """Say at the bottom of the figure how many variants have no plan and are not shown."""
     if failed:
         fig.text(0.01, 0.005, f"{failed} variant(s) without a plan (infeasible or failed) not shown", size=8)
 
@@ -209,7 +277,8 @@ def _note_failed(fig: Figure, failed: int) -> None:
 def _cost_vs(
     solved: pd.DataFrame, p: str, others: list[str], labels: dict[str, str], failed: int, folder: Path
 ) -> Path:
-    groups = _series_groups(solved, p, others)
+    """Total cost and each cost term that is not zero, against parameter ``p``."""
+    groups, legend_title = _series_groups(solved, p, others, labels)
     shown = pd.concat([part for _, part in groups])
     terms = ["total"] + [t for t in COST_TERMS if shown[f"cost_{t}_cny"].abs().max() > 0]
     ncols = 3 if len(terms) > 4 else 2
@@ -220,12 +289,12 @@ def _cost_vs(
         _lines(ax, groups, f"cost_{term}_cny", 1e-6, min_span=0.1)
         ax.set_title(TERM_NAMES[term], fontsize=10, fontweight="bold" if term == "total" else "normal")
         ax.set_xlabel(labels.get(p, p), fontsize=9)
-        ax.set_ylabel("M CNY", fontsize=9)
+        ax.set_ylabel("million CNY", fontsize=9)
         _xscale(ax, groups)
     for ax in list(axes.flat)[len(terms) :]:
         ax.set_visible(False)
-    fig.suptitle(f"Cost against {labels.get(p, p)}", fontsize=12)
-    _legend(fig, axes.flat[0], groups)
+    fig.suptitle(f"Cost over the planning window, and each of its terms, against {labels.get(p, p)}", fontsize=12)
+    _legend(fig, axes.flat[0], groups, legend_title)
     _note_failed(fig, failed)
     return _save(fig, folder / f"cost_vs_{_slug(p)}.png")
 
@@ -233,26 +302,28 @@ def _cost_vs(
 def _west_vs(
     solved: pd.DataFrame, p: str, others: list[str], labels: dict[str, str], failed: int, folder: Path
 ) -> Path:
+    """The western share of training energy and the emissions, against parameter ``p``."""
     fig = _figure(9.0, 3.6)
     ax1, ax2 = fig.subplots(1, 2)
-    groups = _series_groups(solved, p, others)
+    groups, legend_title = _series_groups(solved, p, others, labels)
     _lines(ax1, groups, "west_energy_share", 100.0)
-    ax1.set_ylabel("% of training energy (MWh)", fontsize=9)
+    ax1.set_ylabel("share of all training energy, %", fontsize=9)
     ax1.set_title("Training energy in the western hubs", fontsize=10)
     ax1.set_ylim(0, 100)
     _lines(ax2, groups, "emissions_t", 1e-3, min_span=0.1)
-    ax2.set_ylabel("ktCO2 over the window", fontsize=9)
-    ax2.set_title("Emissions of training energy", fontsize=10)
+    ax2.set_ylabel("thousand tCO2", fontsize=9)
+    ax2.set_title("Emissions of training energy over the planning window", fontsize=10)
     for ax in (ax1, ax2):
         ax.set_xlabel(labels.get(p, p), fontsize=9)
         _xscale(ax, groups)
     fig.suptitle(f"Where training runs, against {labels.get(p, p)}", fontsize=12)
-    _legend(fig, ax1, groups)
+    _legend(fig, ax1, groups, legend_title)
     _note_failed(fig, failed)
     return _save(fig, folder / f"west_share_vs_{_slug(p)}.png")
 
 
 def _hub_order(base: Scenario) -> tuple[list[str], dict[str, str]]:
+    """Hub ids, eastern hubs first, and their names."""
     hubs = base.hubs
     order = list(hubs.loc[hubs["macro_region"] == "east", "hub_id"]) + list(
         hubs.loc[hubs["macro_region"] != "east", "hub_id"]
@@ -262,6 +333,7 @@ def _hub_order(base: Scenario) -> tuple[list[str], dict[str, str]]:
 
 
 def _variant_labels(solved: pd.DataFrame) -> list[str]:
+    """Each variant's label for a bar or heat-map row (its id when the label is long)."""
     out = []
     for vid, label in zip(solved["variant_id"], solved["label"], strict=True):
         text = str(label) if label and len(str(label)) <= 48 else str(vid)
@@ -270,6 +342,7 @@ def _variant_labels(solved: pd.DataFrame) -> list[str]:
 
 
 def _utilisation(solved: pd.DataFrame, hubs: pd.DataFrame, base: Scenario, folder: Path) -> Path:
+    """Heat map: the share of each hub's grid allocation drawn, one row per variant."""
     order, names = _hub_order(base)
     ids = list(solved["variant_id"])
     table = hubs[hubs["variant_id"].isin(ids)].pivot_table(
@@ -301,11 +374,12 @@ def _utilisation(solved: pd.DataFrame, hubs: pd.DataFrame, base: Scenario, folde
     if 0 < east < len(table.columns):
         ax.axvline(east - 0.5, color="black", lw=1.2)
     fig.colorbar(image, ax=ax, label="% of grid allocation drawn (meter MW / grid MW)", shrink=0.8)
-    ax.set_title("Hub power utilisation per variant (East | West)", fontsize=11)
+    ax.set_title("Hub power utilisation per variant (eastern hubs | western hubs)", fontsize=11)
     return _save(fig, folder / "hub_utilisation.png")
 
 
 def _hub_power(solved: pd.DataFrame, hubs: pd.DataFrame, base: Scenario, folder: Path) -> Path:
+    """Stacked bars: the power drawn at each hub, one bar per variant."""
     order, names = _hub_order(base)
     ids = list(solved["variant_id"])
     table = hubs[hubs["variant_id"].isin(ids)].pivot_table(
@@ -341,6 +415,7 @@ def _hub_power(solved: pd.DataFrame, hubs: pd.DataFrame, base: Scenario, folder:
 
 
 def _costs_by_variant(solved: pd.DataFrame, folder: Path) -> Path:
+    """Stacked bars: the cost terms, one bar per variant."""
     n = len(solved)
     fig = _figure(10.0, min(14.0, 1.8 + 0.32 * n))
     ax = fig.subplots()
@@ -354,7 +429,7 @@ def _costs_by_variant(solved: pd.DataFrame, folder: Path) -> Path:
         left += values
     ax.set_yticks(y, _variant_labels(solved), fontsize=8 if n > 20 else 9)
     ax.invert_yaxis()
-    ax.set_xlabel("cost over the planning window, M CNY")
+    ax.set_xlabel("cost over the planning window, million CNY")
     fig.suptitle("Cost breakdown per variant", fontsize=11)
     fig.legend(loc="outside right upper", fontsize=8, frameon=False)
     ax.grid(True, axis="x", alpha=0.3)
@@ -362,6 +437,7 @@ def _costs_by_variant(solved: pd.DataFrame, folder: Path) -> Path:
 
 
 def _pareto(front: pd.DataFrame, folder: Path, name: str) -> Path:
+    """The cost-carbon front, and the marginal abatement cost between its steps."""
     fig = _figure(10.0, 4.2)
     ax1, ax2 = fig.subplots(1, 2, width_ratios=[3, 2])
     on = front[front["on_front"]]
@@ -390,16 +466,16 @@ def _pareto(front: pd.DataFrame, folder: Path, name: str) -> Path:
     )
     ax1.scatter([first["emissions_t"] / 1e3], [first["cost_total_cny"] / 1e6], color="C2", s=50, zorder=3)
     ax1.scatter([last["emissions_t"] / 1e3], [last["cost_total_cny"] / 1e6], color="C3", s=50, zorder=3)
-    ax1.set_xlabel("emissions of training energy, ktCO2 over the window")
-    ax1.set_ylabel("total cost, M CNY")
+    ax1.set_xlabel("emissions of training energy, thousand tCO2 over the planning window")
+    ax1.set_ylabel("total cost over the planning window, million CNY")
     ax1.set_title("Cost-carbon front (minimum cost under each carbon budget)", fontsize=10)
     ax1.grid(True, alpha=0.3)
     mac = front["marginal_abatement_cny_per_t"]
     mids = (front["emissions_t"] + front["emissions_t"].shift(-1)) / 2e3
     ok = mac.notna()
     ax2.bar(mids[ok], mac[ok], width=max(0.02, (front["emissions_t"].diff().abs().median() or 1) / 1.6e3), color="C1")
-    ax2.set_xlabel("emissions, ktCO2")
-    ax2.set_ylabel("CNY per tCO2 avoided")
+    ax2.set_xlabel("emissions, thousand tCO2 (between two steps)")
+    ax2.set_ylabel("extra cost per tonne of CO2 avoided, CNY")
     ax2.set_title("Marginal abatement cost between steps", fontsize=10)
     ax2.grid(True, axis="y", alpha=0.3)
     fig.suptitle(f"{name}: what cutting emissions costs", fontsize=12)

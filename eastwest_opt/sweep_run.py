@@ -52,7 +52,7 @@ from typing import Any
 
 import pandas as pd
 
-from eastwest_opt.errors import InfeasibleError, NoSolutionError, OutputExistsError, ScenarioError
+from eastwest_opt.errors import InfeasibleError, NoSolutionError, OutputExistsError, ScenarioError, VerificationError
 from eastwest_opt.plan import TABLES, Plan
 from eastwest_opt.scenario import Scenario
 from eastwest_opt.sweep_apply import SelectionError, apply_overrides
@@ -81,6 +81,7 @@ class VariantResult:
 
     @property
     def status(self) -> str:
+        """The variant's status: optimal, feasible, infeasible, no_solution or error."""
         return str(self.record["status"])
 
 
@@ -92,18 +93,21 @@ class ModelCache:
         self._models: OrderedDict[tuple, Any] = OrderedDict()
 
     def get(self, signature: tuple) -> Any:
+        """The built model of this structure, or None."""
         pm = self._models.get(signature)
         if pm is not None:
             self._models.move_to_end(signature)
         return pm
 
     def put(self, signature: tuple, pm: Any) -> None:
+        """Keep a built model, evicting the least recently used beyond the cache size."""
         self._models[signature] = pm
         self._models.move_to_end(signature)
         while len(self._models) > self.size:
             self._models.popitem(last=False)
 
     def drop(self, signature: tuple) -> None:
+        """Forget the model of this structure (it may be half-updated)."""
         self._models.pop(signature, None)
 
 
@@ -143,7 +147,9 @@ def solve_variant(
             if cache is not None and reuse:
                 cache.put(signature, pm)
         t_model = time.perf_counter()
-        plan = solve_model(pm, options.resolved(scenario), warm_start=in_place, started=t_apply)
+        plan = solve_model(pm, options.resolved(scenario), warm_start=in_place, started=t_apply, verify=True)
+        if not plan.verified:  # solve_model raises on violations; a plan is counted only once verified
+            raise VerificationError("the plan was not checked by the verifier")
         record.update(
             resolved_in_place=in_place,
             apply_seconds=t_apply - t0,
@@ -162,6 +168,11 @@ def solve_variant(
         return VariantResult(record, explanation=explanation)
     except NoSolutionError as exc:
         record.update(status="no_solution", message=str(exc), seconds=time.perf_counter() - t0)
+        return VariantResult(record)
+    except VerificationError as exc:  # the solver's plan broke a constraint: never counted as solved
+        if cache is not None and signature is not None:
+            cache.drop(signature)
+        record.update(status="error", message=str(exc), verified=False, seconds=time.perf_counter() - t0)
         return VariantResult(record)
     except ScenarioError as exc:
         message = "; ".join(str(p) for p in exc.problems[:5])
@@ -269,6 +280,7 @@ def _init_worker(base: Scenario, run: RunSettings, parent: int) -> None:
 
 
 def _watch_parent(parent: int, interval_s: float = 0.5) -> None:
+    """Exit this worker process when the parent process no longer exists."""
     while True:
         time.sleep(interval_s)
         try:
@@ -280,11 +292,13 @@ def _watch_parent(parent: int, interval_s: float = 0.5) -> None:
 
 
 def _pool_task(variant: Variant) -> VariantResult:
+    """Task run in a pool worker: solve one variant with the worker's base scenario and cache."""
     run: RunSettings = _WORKER["run"]
     return solve_variant(_WORKER["base"], variant, run.options, _WORKER["cache"], reuse=run.reuse)
 
 
 def _mp_context() -> Any:
+    """The multiprocessing start method for the pool: forkserver where it exists, else spawn."""
     import multiprocessing as mp
 
     # fork is unsafe with the solver's threads; forkserver starts workers fast where it exists.
@@ -356,31 +370,36 @@ def _dask_task(base: Scenario, variant: Variant, run: RunSettings) -> VariantRes
     return solve_variant(base, variant, run.options, cache, reuse=run.reuse)
 
 
+def connect_dask(scheduler: Any) -> tuple[Any, bool]:
+    """A :class:`distributed.Client` for ``scheduler`` (an address, or a client already made) and
+    whether the caller owns it (must close it). Raises :class:`ScenarioError` naming
+    ``--scheduler`` when dask.distributed is missing or the scheduler cannot be reached."""
+    from eastwest_opt.errors import Problem
+
+    try:
+        from distributed import Client
+    except ImportError:  # pragma: no cover - exercised without the extra
+        raise ScenarioError(
+            [Problem("--scheduler", "running on Dask needs dask.distributed: pip install 'eastwest-opt[dask]'")]
+        ) from None
+    if isinstance(scheduler, Client):
+        return scheduler, False
+    try:
+        return Client(str(scheduler), timeout="20s", set_as_default=False), True
+    except (OSError, ValueError, TypeError) as exc:
+        raise ScenarioError(
+            [Problem("--scheduler", f"cannot connect to the Dask scheduler at {scheduler}: {exc}")]
+        ) from None
+
+
 def run_dask(
     base: Scenario, variants: Sequence[Variant], run: RunSettings, scheduler: Any, *, tag: str = "sweep"
 ) -> Iterator[tuple[Variant, VariantResult]]:
     """Solve the variants on a Dask distributed cluster: ``scheduler`` is its address or a
-    :class:`distributed.Client`. The workers need eastwest-opt installed."""
-    try:
-        from distributed import Client, as_completed
-    except ImportError:  # pragma: no cover - exercised without the extra
-        from eastwest_opt.errors import Problem
+    :class:`distributed.Client` (see :func:`connect_dask`). The workers need eastwest-opt installed."""
+    from distributed import as_completed
 
-        raise ScenarioError(
-            [Problem("--scheduler", "running on Dask needs dask.distributed: pip install 'eastwest-opt[dask]'")]
-        ) from None
-    own = not isinstance(scheduler, Client)
-    if own:
-        try:
-            client = Client(str(scheduler), timeout="20s", set_as_default=False)
-        except OSError as exc:
-            from eastwest_opt.errors import Problem
-
-            raise ScenarioError(
-                [Problem("--scheduler", f"cannot connect to the Dask scheduler at {scheduler}: {exc}")]
-            ) from None
-    else:
-        client = scheduler
+    client, own = connect_dask(scheduler)
     futures = []
     try:
         base_future = client.scatter(base, broadcast=True, hash=False)
@@ -425,7 +444,16 @@ def failure(variant: Variant, message: str) -> VariantResult:
 # results on disk
 # ---------------------------------------------------------------------------------
 def _now() -> str:
+    """The current UTC time, ISO 8601, to the second."""
     return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+def ordinary_permissions(path: Path) -> None:
+    """Give a file or folder made by ``mkstemp``/``mkdtemp`` (private to its owner) the
+    permissions the user's umask gives ordinary files and folders."""
+    umask = os.umask(0o022)
+    os.umask(umask)
+    path.chmod((0o777 if path.is_dir() else 0o666) & ~umask)
 
 
 def write_json_atomic(path: Path, data: Any) -> None:
@@ -435,6 +463,7 @@ def write_json_atomic(path: Path, data: Any) -> None:
         with os.fdopen(fd, "w") as fh:
             json.dump(data, fh, indent=2, default=_json_default)
             fh.write("\n")
+        ordinary_permissions(Path(tmp))
         os.replace(tmp, path)
     except BaseException:
         with contextlib.suppress(OSError):
@@ -451,6 +480,7 @@ def write_frame_atomic(frame: pd.DataFrame, path: Path) -> None:
             frame.to_parquet(tmp, index=False)
         else:
             frame.to_csv(tmp, index=False, float_format="%.10g")
+        ordinary_permissions(Path(tmp))
         os.replace(tmp, path)
     except BaseException:
         with contextlib.suppress(OSError):
@@ -459,6 +489,7 @@ def write_frame_atomic(frame: pd.DataFrame, path: Path) -> None:
 
 
 def _json_default(value: Any) -> Any:
+    """JSON for values ``json`` does not know: numpy scalars as numbers, anything else as text."""
     if hasattr(value, "item"):  # numpy scalars
         return value.item()
     if isinstance(value, Path):
@@ -491,6 +522,7 @@ class ResultStore:
 
     @property
     def variants_dir(self) -> Path:
+        """The folder holding one folder per finished variant."""
         return self.out / VARIANTS_DIR
 
     def prepare(self, *, overwrite: bool) -> None:
@@ -546,6 +578,7 @@ class ResultStore:
         return dict(self.finished)
 
     def _discard(self) -> None:
+        """Remove earlier sweep results (and nothing else) from the output folder."""
         for name in (VARIANTS_DIR, "plots"):
             shutil.rmtree(self.out / name, ignore_errors=True)
         for entry in self.out.iterdir():
@@ -563,6 +596,7 @@ class ResultStore:
         record = _clean(record)
         tmp = Path(tempfile.mkdtemp(prefix=f".{vid}.tmp-", dir=self.variants_dir))
         try:
+            ordinary_permissions(tmp)
             if result.tables is not None:
                 for name in TABLES:
                     result.tables[name].to_csv(tmp / f"{name}.csv", index=False, float_format="%.10g")
@@ -587,6 +621,7 @@ class ResultStore:
         return record
 
     def write_manifest(self, *, complete: bool = False) -> None:
+        """Rewrite ``manifest.json``: the variants, each finished one's status, the counts."""
         counts: dict[str, int] = {}
         for record in self.finished.values():
             counts[str(record.get("status"))] = counts.get(str(record.get("status")), 0) + 1
@@ -606,6 +641,7 @@ class ResultStore:
 
 
 def _read_hash(manifest: Path) -> str | None:
+    """The spec hash a manifest names, or None if it cannot be read."""
     try:
         return str(json.loads(manifest.read_text()).get("spec_hash"))
     except (OSError, ValueError, AttributeError):
@@ -613,6 +649,7 @@ def _read_hash(manifest: Path) -> str | None:
 
 
 def _read_record(path: Path) -> dict[str, Any] | None:
+    """A variant's ``result.json``, or None when it is missing or incomplete."""
     try:
         record = json.loads(path.read_text())
     except (OSError, ValueError):

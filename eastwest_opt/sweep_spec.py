@@ -71,6 +71,7 @@ RESERVED = frozenset(
         "label",
         "kind",
         "status",
+        "verified",
         "objective_cny",
         "bound_cny",
         "gap",
@@ -166,6 +167,7 @@ class SweepSpec:
 
     @property
     def is_pareto(self) -> bool:
+        """Whether this is a cost-carbon front sweep (``pareto:``)."""
         return self.pareto_steps is not None
 
 
@@ -198,6 +200,7 @@ def load_sweep(source: str | Path | Mapping[str, Any], *, file: str | None = Non
 
 
 def _read_yaml(path: Path, name: str) -> tuple[Any, dict[tuple[Any, ...], int]]:
+    """Parse a YAML file safely; return its data and the line of every key path."""
     try:
         text = path.read_bytes().decode("utf-8")
     except UnicodeDecodeError as exc:
@@ -236,6 +239,7 @@ def _walk_lines(node: yaml.Node, path: tuple[Any, ...], out: dict[tuple[Any, ...
 
 
 def _fmt_path(path: tuple[Any, ...]) -> str:
+    """A key path as the sweep file's reader writes it: ``grid[0].overrides[1].scale``."""
     text = ""
     for part in path:
         text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else str(part))
@@ -243,10 +247,12 @@ def _fmt_path(path: tuple[Any, ...]) -> str:
 
 
 def is_number(v: Any) -> bool:
+    """True for a finite int or float (not a bool)."""
     return isinstance(v, int | float) and not isinstance(v, bool) and math.isfinite(float(v))
 
 
 def _show(v: Any) -> str:
+    """A value for a message, cut to 60 characters."""
     text = repr(v)
     return text if len(text) <= 60 else text[:57] + "..."
 
@@ -260,10 +266,12 @@ class _Parser:
         self.problems: list[Problem] = []
 
     def err(self, path: tuple[Any, ...], message: str, line_path: tuple[Any, ...] | None = None) -> None:
+        """Record a problem at ``path`` (its line from ``line_path`` if given)."""
         row = self._line(line_path if line_path is not None else path)
         self.problems.append(Problem(self.file, f"{_fmt_path(path)}: {message}", row=row))
 
     def _line(self, path: tuple[Any, ...]) -> int | None:
+        """The line of ``path`` in the file, or of its nearest ancestor that has one."""
         while path:
             key = tuple(str(p) if not isinstance(p, int) else p for p in path)
             if key in self.lines:
@@ -272,12 +280,14 @@ class _Parser:
         return self.lines.get(())
 
     def keys(self, data: Mapping[str, Any], path: tuple[Any, ...], known: Sequence[str], what: str) -> None:
+        """Report every key of ``data`` not in ``known``."""
         for key in data:
             if key not in known:
                 self.err((*path, key), f"unknown key {str(key)!r} in {what}; known keys: {', '.join(known)}")
 
     # -- top level ------------------------------------------------------------------
     def parse(self, data: Any, folder: Path, stem: str) -> SweepSpec:
+        """Check the whole sweep and return it parsed; raise :class:`ScenarioError` with every problem."""
         if data is None:
             data = {}
         if not isinstance(data, Mapping):
@@ -307,8 +317,8 @@ class _Parser:
             if v.id in seen:
                 self.err((), f"two variants have the id {v.id!r} (variants {seen[v.id] + 1} and {i + 1}); rename one")
             seen.setdefault(v.id, i)
-        if self.problems:
-            raise ScenarioError(self.problems)
+        if self.problems:  # in the order of the file's lines
+            raise ScenarioError(sorted(self.problems, key=lambda p: -1 if p.row is None else p.row))
         canonical = json.dumps(
             {
                 "base": str(base) if base is not None else None,
@@ -357,6 +367,7 @@ class _Parser:
                 labels[str(key)] = text
 
     def _base(self, base: Any, folder: Path) -> Path | None:
+        """The base scenario folder (relative to the sweep file's folder), or None for the shipped one."""
         if base is None:
             return None
         if not isinstance(base, str) or not base.strip():
@@ -366,6 +377,7 @@ class _Parser:
         return (folder / path).resolve() if not path.is_absolute() else path
 
     def _solver(self, solver: Any) -> tuple[float | None, float | None, int | None]:
+        """Time limit, relative gap and HiGHS threads per variant (threads default to 1)."""
         if solver is None:
             return None, None, 1
         if not isinstance(solver, Mapping):
@@ -391,6 +403,7 @@ class _Parser:
         )
 
     def _pareto(self, pareto: Any) -> int | None:
+        """The number of budget steps of a Pareto sweep, or None."""
         if pareto is None:
             return None
         if not isinstance(pareto, Mapping):
@@ -405,6 +418,7 @@ class _Parser:
 
     # -- variants ---------------------------------------------------------------------
     def _named(self, items: Any, labels: dict[str, str]) -> list[Variant]:
+        """The named variants; their parameters' names go into ``labels``."""
         if not isinstance(items, list):
             self.err(("variants",), f"expected a list of variants, got {_show(items)}")
             return []
@@ -435,6 +449,7 @@ class _Parser:
         return out
 
     def _param_name(self, name: str, path: tuple[Any, ...]) -> None:
+        """Check that a parameter name can be a summary column."""
         if not _PARAM_NAME.match(name):
             self.err(
                 path, f"parameter name {name!r} may hold only letters, digits and '_' (and not start with a digit)"
@@ -443,6 +458,7 @@ class _Parser:
             self.err(path, f"parameter name {name!r} is taken by a summary column; choose another")
 
     def _grid(self, items: Any, labels: dict[str, str]) -> tuple[list[Variant], list[Axis]]:
+        """The grid axes and the variants of their Cartesian product, in the order of the axes."""
         if not isinstance(items, list) or not items:
             self.err(("grid",), f"expected a list of axes (name, values, overrides), got {_show(items)}")
             return [], []
@@ -502,6 +518,7 @@ class _Parser:
 
     # -- overrides --------------------------------------------------------------------
     def _overrides(self, items: Any, path: tuple[Any, ...], _ctx: dict[str, Any]) -> list[Override]:
+        """A list of overrides (a single mapping counts as a list of one)."""
         if items is None:
             return []
         if isinstance(items, Mapping):
@@ -517,6 +534,7 @@ class _Parser:
         return out
 
     def _override(self, item: Any, path: tuple[Any, ...]) -> Override | None:
+        """One override: its table, selection and operation, or its settings; None if it has problems."""
         if not isinstance(item, Mapping):
             self.err(path, f"expected a mapping (table, a selection and one operation), got {_show(item)}")
             return None
@@ -571,6 +589,7 @@ class _Parser:
         )
 
     def _settings(self, arg: Any, path: tuple[Any, ...], line: int | None) -> Override | None:
+        """A ``settings:`` override, every setting checked against its type."""
         if not isinstance(arg, Mapping) or not arg:
             self.err(path, f"expected a mapping of setting to value ({', '.join(SETTINGS)}), got {_show(arg)}")
             return None
@@ -600,6 +619,7 @@ class _Parser:
     def _selection(
         self, item: Mapping[str, Any], path: tuple[Any, ...], schema: TableSchema
     ) -> tuple[tuple[tuple[str, ...], ...] | None, tuple[Condition, ...]]:
+        """The ids or the ``where`` conditions an override selects by."""
         given = [k for k in SELECT_KEYS if k in item]
         if len(given) > 1:
             self.err(path, f"give at most one selection of id, ids and where; got {', '.join(given)}")
@@ -669,6 +689,7 @@ class _Parser:
         return None, tuple(conditions)
 
     def _column_values(self, op: str, arg: Any, path: tuple[Any, ...], schema: TableSchema) -> dict[str, Any]:
+        """The ``{column: value}`` of a set, scale or add, each checked against the column's type."""
         if not isinstance(arg, Mapping) or not arg:
             self.err(path, f"expected a mapping of column to value, got {_show(arg)}")
             return {}
@@ -708,6 +729,7 @@ class _Parser:
         return out
 
     def _rows(self, arg: Any, path: tuple[Any, ...], schema: TableSchema) -> tuple[Mapping[str, Any], ...]:
+        """The rows of an ``append``, each with the table's required columns."""
         if isinstance(arg, Mapping):
             arg = [arg]
         if not isinstance(arg, list) or not arg:
@@ -738,6 +760,7 @@ class _Parser:
 
 
 def _kind_text(col: Column) -> str:
+    """What a column of this kind holds, in words."""
     return {
         "id": "ids",
         "ref": "ids",
@@ -770,6 +793,7 @@ def _set_value_problem(col: Column, value: Any) -> str | None:
 
 
 def _mentions_placeholder(data: Any) -> bool:
+    """Whether ``$value`` appears anywhere in ``data``."""
     if isinstance(data, str):
         return data == PLACEHOLDER
     if isinstance(data, Mapping):
@@ -791,6 +815,7 @@ def _substitute(data: Any, value: Any) -> Any:
 
 
 def value_text(value: Any) -> str:
+    """A value as ids and legends show it: ``true``/``false``, ``1`` for ``1.0``, else ``str``."""
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, float):
@@ -810,6 +835,7 @@ def variant_id_of(text: str) -> str:
 
 
 def _override_json(o: Override) -> dict[str, Any]:
+    """An override as plain JSON data, for the sweep's canonical form."""
     return {
         "op": o.op,
         "table": o.table,

@@ -116,6 +116,7 @@ from eastwest_opt.sweep_run import (
     ResultStore,
     RunSettings,
     VariantResult,
+    connect_dask,
     run_dask,
     run_local,
     run_serial,
@@ -151,6 +152,7 @@ class SweepOutcome:
 
     @property
     def failed(self) -> int:
+        """Variants that ended without a plan: infeasible, no solution in time, or an error."""
         return sum(self.counts.get(s, 0) for s in FAILED)
 
 
@@ -203,21 +205,29 @@ def sweep(
     )
     if not spec.is_pareto:
         check_selections(base, spec)
-    store.prepare(overwrite=overwrite)
-    _write_spec_copy(store.out, spec)
-    variants = list(spec.variants)
-    if spec.is_pareto:
-        variants = pareto_variants(common, options, spec, store.out, spec_hash, console if progress else None)
-    finished = store.resume([v.id for v in variants], retry_failed=retry_failed)
-    pending = _grouped([v for v in variants if v.id not in finished])
-    run = RunSettings(options=options, reuse=reuse_models)
-    ran = 0
-    if pending:
-        results = _executor(common, pending, run, workers, scheduler, spec_hash)
-        for _variant, result in _with_progress(results, len(pending), len(finished), spec.name, progress, console):
-            store.write(result)
-            ran += 1
-    store.write_manifest(complete=True)
+    if workers is not None and workers < 1:
+        raise ScenarioError([Problem("--workers", f"must be at least 1, got {workers}")])
+    client, own_client = connect_dask(scheduler) if scheduler is not None else (None, False)
+    try:
+        store.prepare(overwrite=overwrite)
+        _write_spec_copy(store.out, spec)
+        variants = list(spec.variants)
+        if spec.is_pareto:
+            variants = pareto_variants(common, options, spec, store.out, spec_hash, console if progress else None)
+        finished = store.resume([v.id for v in variants], retry_failed=retry_failed)
+        pending = _grouped([v for v in variants if v.id not in finished])
+        run = RunSettings(options=options, reuse=reuse_models)
+        ran = 0
+        if pending:
+            results = _executor(common, pending, run, workers, client, spec_hash)
+            shown = _with_progress(results, len(pending), len(finished), spec.name, progress, console)
+            for _variant, result in shown:
+                store.write(result)
+                ran += 1
+        store.write_manifest(complete=True)
+    finally:
+        if own_client:
+            client.close()
     records = [store.finished[v.id] for v in variants if v.id in store.finished]
     summary = summary_table(records, spec)
     hubs = hub_table(records, common)
@@ -269,6 +279,9 @@ def _common_base(base: Scenario, spec: SweepSpec) -> Scenario:
 
 
 def _spec_hash(spec: SweepSpec, base: Scenario, options: Any) -> str:
+    """A hash of everything that decides the sweep's results: the parsed sweep, the base scenario's content and the
+    solver settings.
+    """
     payload = {
         "format": FORMAT_VERSION,
         "spec": spec.canonical,
@@ -279,6 +292,7 @@ def _spec_hash(spec: SweepSpec, base: Scenario, options: Any) -> str:
 
 
 def _write_spec_copy(out: Path, spec: SweepSpec) -> None:
+    """Keep the parsed sweep beside its results (``sweep.json``)."""
     write_json_atomic(out / "sweep.json", json.loads(spec.canonical) | {"name": spec.name, "file": spec.file})
 
 
@@ -298,6 +312,9 @@ def _structure_hint(variant: Variant) -> str:
 
 
 def _grouped(variants: list[Variant]) -> list[Variant]:
+    """The variants ordered by their guessed structure (stable within a structure), so that a worker meets variants
+    it can re-solve in place one after another.
+    """
     order = {v.id: i for i, v in enumerate(variants)}
     return sorted(variants, key=lambda v: (_structure_hint(v), order[v.id]))
 
@@ -305,11 +322,11 @@ def _grouped(variants: list[Variant]) -> list[Variant]:
 def _executor(
     base: Scenario, variants: list[Variant], run: RunSettings, workers: int | None, scheduler: Any, spec_hash: str
 ) -> Iterator[tuple[Variant, VariantResult]]:
+    """The results of ``variants`` as they finish: on the Dask cluster of ``scheduler`` (a
+    client), in this process (one worker or one variant), or in ``workers`` processes."""
     if scheduler is not None:
         return run_dask(base, variants, run, scheduler, tag=spec_hash[:10])
     n = workers if workers is not None else (os.cpu_count() or 1)
-    if n < 1:
-        raise ScenarioError([Problem("--workers", f"must be at least 1, got {n}")])
     if n == 1 or len(variants) == 1:
         return run_serial(base, variants, run)
     return run_local(base, variants, run, n)
@@ -490,6 +507,7 @@ def summary_table(records: Sequence[Mapping[str, Any]], spec: SweepSpec | None =
         row.update({p: (r.get("parameters") or {}).get(p) for p in params})
         row.update(
             status=r.get("status"),
+            verified=bool(r.get("verified")),
             objective_cny=r.get("objective_cny"),
             bound_cny=r.get("bound_cny"),
             gap=r.get("gap"),

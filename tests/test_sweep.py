@@ -274,6 +274,9 @@ def test_selection_by_id_ids_and_where(shipped: ew.Scenario) -> None:
     gov = jobs_changed({"class_id": "gov-north"})  # derived from the job's dataset
     assert gov == {"pt-gov-rs", "mid-gov-llm", "ft-gov-hotline", "ft-gov-rs-change"}
     assert jobs_changed({"serving_hubs": "gba", "job_id": {"like": "pt-*"}}) == {"pt-llm-base", "pt-video-gen"}
+    within_20_ms = set(shipped.jobs.loc[shipped.jobs["max_latency_ms"] == 20, "job_id"])
+    assert shipped.jobs["max_latency_ms"].isna().any(), "the pattern below must meet empty cells"
+    assert jobs_changed({"max_latency_ms": {"like": "2*"}}) == within_20_ms
     east_west = _apply(shipped, {"table": "links", "where": {"corridor": "east-west"}, "scale": {"capacity_gbps": 0.5}})
     halved = east_west.links.loc[east_west.links["capacity_gbps"] != shipped.links["capacity_gbps"], "link_id"]
     assert set(halved) == {"bth-imo", "bth-nx", "yrd-gs", "yrd-cc", "yrd-gz", "gba-gz", "gba-cc"}
@@ -391,7 +394,7 @@ def test_local_processes_and_a_dask_cluster_give_identical_results(tmp_path: Pat
     distributed = pytest.importorskip("distributed")
     spec = _shipped_sweep()
     local = ew.sweep(spec, out=tmp_path / "local", workers=2, progress=False, plots=False)
-    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cluster:
+    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=":0") as cluster:
         dask = ew.sweep(spec, out=tmp_path / "dask", scheduler=cluster.scheduler_address, progress=False, plots=False)
     assert list(local["variant_id"]) == list(dask["variant_id"]) == [v.id for v in load_sweep(spec).variants]
     assert list(local["status"]) == list(dask["status"])
@@ -595,6 +598,56 @@ def test_cli_sweep(tmp_path: Path) -> None:
     result = runner.invoke(app, ["sweep", "--help"])
     for option in ("--out", "--workers", "--scheduler", "--overwrite", "--quiet", "--time-limit", "--debug"):
         assert option in result.output
+
+
+def test_a_plan_the_verifier_rejects_is_an_error_not_a_solution(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import eastwest_opt.verify as verify_module
+    from eastwest_opt.verify import Violation
+
+    real = verify_module.verify_plan
+
+    def strict(scenario: ew.Scenario, plan: ew.Plan) -> verify_module.VerificationReport:
+        report = real(scenario, plan)
+        if scenario.carbon_price_cny_per_t > 0:  # pretend the solver broke a constraint in these variants
+            report.violations.append(Violation("power", "hub w draws 1 MW over its grid allocation"))
+        return report
+
+    monkeypatch.setattr(verify_module, "verify_plan", strict)
+    spec = {
+        "base": str(_two_hubs(tmp_path / "s")),
+        "grid": [
+            {"name": "p", "values": [0, 100, 200], "overrides": [{"settings": {"carbon_price_cny_per_t": "$value"}}]}
+        ],
+    }
+    summary = ew.sweep(spec, out=tmp_path / "out", workers=1, progress=False, plots=False)
+    assert list(summary["status"]) == ["optimal", "error", "error"]
+    assert list(summary["verified"]) == [True, False, False]
+    assert summary["error"].iloc[1].startswith("the solver's plan failed verification: [power] hub w draws 1 MW")
+    assert summary["cost_total_cny"].iloc[1:].isna().all(), "a rejected plan reports no outcomes"
+    assert not (tmp_path / "out" / "variants" / "p=100" / "placements.csv").exists()
+    assert (tmp_path / "out" / "summary.csv").stat().st_mode & 0o777 == 0o666 & ~_umask()
+    assert (tmp_path / "out" / "variants" / "p=0").stat().st_mode & 0o777 == 0o777 & ~_umask()
+
+
+def _umask() -> int:
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
+def test_plot_lines_are_named_by_the_other_parameters_label_and_sorted_by_value() -> None:
+    from eastwest_opt.sweep_plots import _series_groups
+
+    frame = pd.DataFrame({"price": [1.0, 2.0, 1.0, 2.0, 1.0], "grid": [10, 10, 2, 2, None], "y": [1, 2, 3, 4, 5]})
+    groups, title = _series_groups(frame, "price", ["grid"], {"grid": "Western grid (MW)"})
+    assert title == "Western grid (MW)"
+    assert [name for name, _ in groups] == ["2", "10", "not set"]
+    assert [list(part["y"]) for _, part in groups] == [[3, 4], [1, 2], [5]]
+    frame["carbon"] = [0, 0, 0, 0, 100]
+    groups, title = _series_groups(frame, "price", ["grid", "carbon"], {"grid": "Grid", "carbon": "Carbon"})
+    assert title is None and groups[0][0] == "Grid: 2; Carbon: 0"
 
 
 def test_api_is_exported() -> None:
