@@ -66,6 +66,13 @@ def _save(fig: Figure, path: Path) -> Path:
     return path
 
 
+def _wrap(text: str, width: int) -> str:
+    """``text`` broken into lines of at most ``width`` characters, so a long label fits its panel."""
+    import textwrap
+
+    return "\n".join(textwrap.wrap(text, width)) or text
+
+
 def _slug(name: str) -> str:
     """A parameter name made safe for a file name."""
     return re.sub(r"[^A-Za-z0-9_.-]+", "_", name)
@@ -288,12 +295,13 @@ def _cost_vs(
     for ax, term in zip(axes.flat, terms, strict=False):
         _lines(ax, groups, f"cost_{term}_cny", 1e-6, min_span=0.1)
         ax.set_title(TERM_NAMES[term], fontsize=10, fontweight="bold" if term == "total" else "normal")
-        ax.set_xlabel(labels.get(p, p), fontsize=9)
+        ax.set_xlabel(_wrap(labels.get(p, p), 50), fontsize=9)
         ax.set_ylabel("million CNY", fontsize=9)
         _xscale(ax, groups)
     for ax in list(axes.flat)[len(terms) :]:
         ax.set_visible(False)
-    fig.suptitle(f"Cost over the planning window, and each of its terms, against {labels.get(p, p)}", fontsize=12)
+    title = f"Cost over the planning window, and each of its terms, against {labels.get(p, p)}"
+    fig.suptitle(_wrap(title, 40 * ncols), fontsize=12)
     _legend(fig, axes.flat[0], groups, legend_title)
     _note_failed(fig, failed)
     return _save(fig, folder / f"cost_vs_{_slug(p)}.png")
@@ -314,9 +322,9 @@ def _west_vs(
     ax2.set_ylabel("thousand tCO2", fontsize=9)
     ax2.set_title("Emissions of training energy over the planning window", fontsize=10)
     for ax in (ax1, ax2):
-        ax.set_xlabel(labels.get(p, p), fontsize=9)
+        ax.set_xlabel(_wrap(labels.get(p, p), 55), fontsize=9)
         _xscale(ax, groups)
-    fig.suptitle(f"Where training runs, against {labels.get(p, p)}", fontsize=12)
+    fig.suptitle(_wrap(f"Where training runs, against {labels.get(p, p)}", 85), fontsize=12)
     _legend(fig, ax1, groups, legend_title)
     _note_failed(fig, failed)
     return _save(fig, folder / f"west_share_vs_{_slug(p)}.png")

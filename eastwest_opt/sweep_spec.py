@@ -374,7 +374,10 @@ class _Parser:
             self.err(("base",), f"expected a scenario folder path or null (the shipped scenario), got {_show(base)}")
             return None
         path = Path(base).expanduser()
-        return (folder / path).resolve() if not path.is_absolute() else path
+        path = (folder / path).resolve() if not path.is_absolute() else path
+        if not path.is_dir():
+            self.err(("base",), f"scenario folder {path} not found (a relative path starts at the sweep file's folder)")
+        return path
 
     def _solver(self, solver: Any) -> tuple[float | None, float | None, int | None]:
         """Time limit, relative gap and HiGHS threads per variant (threads default to 1)."""

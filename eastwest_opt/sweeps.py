@@ -76,7 +76,8 @@ unless the sweep's ``solver.threads`` says otherwise.
 Outputs
 -------
 ``OUT/variants/<id>/``: the plan tables (a plan folder ``eastwest-opt verify`` reads), and
-``result.json`` (status, objective, bound, gap, cost terms, emissions, western energy share,
+``result.json`` (status, whether the independent verifier accepted the plan (a plan it rejects
+makes the variant an error, never a solution), objective, bound, gap, cost terms, emissions, western energy share,
 jobs and power per hub, link loads, unplaced jobs, seconds, whether it was re-solved in place;
 or the error, and for an infeasible variant the explanation sentences and ``explanation.csv``).
 A variant folder appears complete or not at all. ``OUT/manifest.json`` lists the variants and the

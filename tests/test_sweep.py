@@ -192,6 +192,11 @@ def spec_grid() -> list[dict]:
         ),
         ({}, "sweep: (top level): the sweep has no variants: give 'variants', 'grid' or 'pareto'"),
         (
+            {"base": "/no/such/scenario", "variants": [{"name": "a"}]},
+            "sweep: base: scenario folder /no/such/scenario not found (a relative path starts at the sweep file's "
+            "folder)",
+        ),
+        (
             {"variants": [{"name": "x", "parameters": {"a": 1}}], "parameter_labels": {"b": "B"}},
             "sweep: parameter_labels.b: no variant has a parameter 'b'; parameters: a",
         ),
