@@ -20,8 +20,9 @@ import math
 import re
 import shutil
 import tempfile
+from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -168,6 +169,38 @@ def _value_name(value: object) -> str:
     return value_text(value)
 
 
+@dataclass
+class Series:
+    """The lines of a panel: ``groups`` (name, rows sorted by the swept parameter), the legend's
+    title, and each line's colour."""
+
+    groups: list[tuple[str, pd.DataFrame]]
+    title: str | None
+    colours: list[Any]
+    norm: Any = None  # a matplotlib Normalize when the colours encode one numeric parameter
+
+
+def _series(frame: pd.DataFrame, p: str, others: list[str], labels: dict[str, str]) -> Series:
+    """The lines against ``p`` and their colours: up to :data:`MAX_LINES` lines take the
+    colour cycle; more take a colour scale, by the value of the other parameter when there is one
+    numeric other parameter (shown as a colour bar), else by their order."""
+    import matplotlib as mpl
+
+    groups, title = _series_groups(frame, p, others, labels)
+    n = len(groups)
+    if n <= MAX_LINES:
+        return Series(groups, title, [f"C{i % 10}" for i in range(n)])
+    cmap = mpl.colormaps["viridis"]
+    values = [_value_key(part[others[0]].iloc[0]) for _, part in groups] if len(others) == 1 else []
+    if values and all(kind == 0 for kind, _, _ in values):
+        numbers = [number for _, number, _ in values]
+        from matplotlib.colors import Normalize
+
+        norm = Normalize(min(numbers), max(numbers))
+        return Series(groups, title, [cmap(norm(v)) for v in numbers], norm)
+    return Series(groups, title, [cmap(i / max(1, n - 1)) for i in range(n)])
+
+
 def _series_groups(
     frame: pd.DataFrame, p: str, others: list[str], labels: dict[str, str]
 ) -> tuple[list[tuple[str, pd.DataFrame]], str | None]:
@@ -198,29 +231,24 @@ MARKERS = ("o", "s", "^", "D", "v", "P", "X", "*")
 LINESTYLES = ("-", "--", "-.", ":")
 
 
-def _lines(
-    ax: Axes, groups: list[tuple[str, pd.DataFrame]], column: str, scale: float, *, min_span: float = 0.0
-) -> None:
+def _lines(ax: Axes, series: Series, column: str, scale: float, *, min_span: float = 0.0) -> None:
     """One line per group; ``min_span`` keeps the y range at least that wide, so that a change
     of a fraction of a percent does not fill the panel.
 
     Up to :data:`MAX_LINES` lines differ in colour, marker and dash, and the first ones are drawn
     wider, so that lines lying on top of each other stay visible; more lines take a colour scale.
     """
-    import matplotlib as mpl
-
-    n = len(groups)
-    cmap = mpl.colormaps["viridis"]
+    n = len(series.groups)
     values = []
-    for i, (name, part) in enumerate(groups):
+    for i, (name, part) in enumerate(series.groups):
         y = pd.to_numeric(part[column], errors="coerce").astype(float) * scale
         values.append(y)
         if n > MAX_LINES:
-            style: dict[str, object] = {"color": cmap(i / max(1, n - 1)), "marker": "o", "ms": 3.5, "lw": 1.4}
+            style: dict[str, object] = {"color": series.colours[i], "marker": "o", "ms": 3.5, "lw": 1.4}
         else:
             wider = (n - 1 - i) / max(1, n - 1)  # 1 for the first line, 0 for the last
             style = {
-                "color": f"C{i % 10}",
+                "color": series.colours[i],
                 "marker": MARKERS[i % len(MARKERS)],
                 "ms": 4.0 + 3.0 * wider,
                 "lw": 1.4 + 1.8 * wider,
@@ -252,15 +280,23 @@ def _xscale(ax: Axes, groups: list[tuple[str, pd.DataFrame]]) -> None:
             ax.minorticks_off()
 
 
-def _legend(fig: Figure, ax: Axes, groups: list[tuple[str, pd.DataFrame]], title: str | None) -> None:
-    """A legend below the panels naming each line (by the other parameters' values), or a note
-    when there are too many lines to name."""
+def _legend(fig: Figure, axes: list[Axes], series: Series) -> str:
+    """A legend below the panels naming each line (by the other parameters' values); for more
+    lines than a legend can name, a colour bar of the other parameter, or else a note returned for
+    the figure's title."""
+    groups, title = series.groups, series.title
     if len(groups) <= 1:
-        return
+        return ""
     if len(groups) > MAX_LINES:
-        fig.text(0.99, 0.005, f"{len(groups)} lines, one per combination of the other parameters", ha="right", size=8)
-        return
-    handles, names = ax.get_legend_handles_labels()
+        if series.norm is None:
+            return f" ({len(groups)} lines, one per combination of the other parameters)"
+        import matplotlib as mpl
+        from matplotlib.cm import ScalarMappable
+
+        mappable = ScalarMappable(norm=series.norm, cmap=mpl.colormaps["viridis"])
+        fig.colorbar(mappable, ax=axes, label=_wrap(title or "", 40), shrink=0.9, aspect=30)
+        return ""
+    handles, names = axes[0].get_legend_handles_labels()
     longest = max(len(n) for n in names)
     ncols = min(len(groups), 6 if longest <= 12 else 4 if longest <= 30 else 2 if longest <= 70 else 1)
     fig.legend(
@@ -285,7 +321,8 @@ def _cost_vs(
     solved: pd.DataFrame, p: str, others: list[str], labels: dict[str, str], failed: int, folder: Path
 ) -> Path:
     """Total cost and each cost term that is not zero, against parameter ``p``."""
-    groups, legend_title = _series_groups(solved, p, others, labels)
+    series = _series(solved, p, others, labels)
+    groups = series.groups
     shown = pd.concat([part for _, part in groups])
     terms = ["total"] + [t for t in COST_TERMS if shown[f"cost_{t}_cny"].abs().max() > 0]
     ncols = 3 if len(terms) > 4 else 2
@@ -293,16 +330,16 @@ def _cost_vs(
     fig = _figure(4.2 * ncols, 3.0 * nrows + 0.6)
     axes = fig.subplots(nrows, ncols, squeeze=False)
     for ax, term in zip(axes.flat, terms, strict=False):
-        _lines(ax, groups, f"cost_{term}_cny", 1e-6, min_span=0.1)
+        _lines(ax, series, f"cost_{term}_cny", 1e-6, min_span=0.1)
         ax.set_title(TERM_NAMES[term], fontsize=10, fontweight="bold" if term == "total" else "normal")
         ax.set_xlabel(_wrap(labels.get(p, p), 50), fontsize=9)
         ax.set_ylabel("million CNY", fontsize=9)
         _xscale(ax, groups)
     for ax in list(axes.flat)[len(terms) :]:
         ax.set_visible(False)
-    title = f"Cost over the planning window, and each of its terms, against {labels.get(p, p)}"
+    note = _legend(fig, [ax for ax in axes.flat if ax.get_visible()], series)
+    title = f"Cost over the planning window, and each of its terms, against {labels.get(p, p)}{note}"
     fig.suptitle(_wrap(title, 40 * ncols), fontsize=12)
-    _legend(fig, axes.flat[0], groups, legend_title)
     _note_failed(fig, failed)
     return _save(fig, folder / f"cost_vs_{_slug(p)}.png")
 
@@ -313,19 +350,20 @@ def _west_vs(
     """The western share of training energy and the emissions, against parameter ``p``."""
     fig = _figure(9.0, 3.6)
     ax1, ax2 = fig.subplots(1, 2)
-    groups, legend_title = _series_groups(solved, p, others, labels)
-    _lines(ax1, groups, "west_energy_share", 100.0)
+    series = _series(solved, p, others, labels)
+    groups = series.groups
+    _lines(ax1, series, "west_energy_share", 100.0)
     ax1.set_ylabel("share of all training energy, %", fontsize=9)
     ax1.set_title("Training energy in the western hubs", fontsize=10)
     ax1.set_ylim(0, 100)
-    _lines(ax2, groups, "emissions_t", 1e-3, min_span=0.1)
+    _lines(ax2, series, "emissions_t", 1e-3, min_span=0.1)
     ax2.set_ylabel("thousand tCO2", fontsize=9)
     ax2.set_title("Emissions of training energy over the planning window", fontsize=10)
     for ax in (ax1, ax2):
         ax.set_xlabel(_wrap(labels.get(p, p), 55), fontsize=9)
         _xscale(ax, groups)
-    fig.suptitle(_wrap(f"Where training runs, against {labels.get(p, p)}", 85), fontsize=12)
-    _legend(fig, ax1, groups, legend_title)
+    note = _legend(fig, [ax1, ax2], series)
+    fig.suptitle(_wrap(f"Where training runs, against {labels.get(p, p)}{note}", 85), fontsize=12)
     _note_failed(fig, failed)
     return _save(fig, folder / f"west_share_vs_{_slug(p)}.png")
 

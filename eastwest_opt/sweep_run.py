@@ -52,7 +52,14 @@ from typing import Any
 
 import pandas as pd
 
-from eastwest_opt.errors import InfeasibleError, NoSolutionError, OutputExistsError, ScenarioError, VerificationError
+from eastwest_opt.errors import (
+    EastWestError,
+    InfeasibleError,
+    NoSolutionError,
+    OutputExistsError,
+    ScenarioError,
+    VerificationError,
+)
 from eastwest_opt.plan import TABLES, Plan
 from eastwest_opt.scenario import Scenario
 from eastwest_opt.sweep_apply import SelectionError, apply_overrides
@@ -309,16 +316,35 @@ def _mp_context() -> Any:
     return ctx
 
 
+class WorkerStartError(EastWestError):
+    """The worker processes of a local sweep could not start."""
+
+
+def _ready() -> int:
+    """A task that only proves a pool worker started (and could import what it needs)."""
+    return os.getpid()
+
+
+WORKER_START_HINT = (
+    "the sweep's worker processes could not start. Each worker imports the script that started the "
+    "sweep (Python's multiprocessing, with the spawn and forkserver methods): call eastwest_opt.sweep "
+    'under `if __name__ == "__main__":` in a script file (not from standard input), or pass workers=1'
+)
+
+
 def run_local(
     base: Scenario, variants: Sequence[Variant], run: RunSettings, workers: int
 ) -> Iterator[tuple[Variant, VariantResult]]:
     """Solve the variants in ``workers`` processes on this machine, yielding each as it finishes.
 
-    If a worker process dies (killed, out of memory), the pool is restarted and the variants not
-    yet finished are submitted again, up to three times; then they are recorded as errors.
+    Raises :class:`WorkerStartError` (before any variant runs) when the worker processes cannot
+    start at all, as when a script without a ``__main__`` guard starts the sweep. If a worker
+    process dies later (killed, out of memory), the pool is restarted and the variants not yet
+    finished are submitted again, up to three times; then they are recorded as errors.
     """
     remaining = list(variants)
     restarts = 0
+    first_pool = True
     while remaining:
         pool = ProcessPoolExecutor(
             max_workers=max(1, min(workers, len(remaining))),
@@ -327,11 +353,19 @@ def run_local(
             initargs=(base, run, os.getpid()),
         )
         broken = False
+        done_ids: set[str] = set()
         try:
-            futures: dict[Future, Variant] = {pool.submit(_pool_task, v): v for v in remaining}
-            done_ids: set[str] = set()
+            try:
+                pool.submit(_ready).result()
+                futures: dict[Future, Variant] = {pool.submit(_pool_task, v): v for v in remaining}
+            except BrokenProcessPool:
+                if first_pool:
+                    raise WorkerStartError(WORKER_START_HINT) from None
+                broken = True
+                futures = {}
+            first_pool = False
             pending = set(futures)
-            while pending:
+            while pending and not broken:
                 finished, pending = wait(pending, return_when=FIRST_COMPLETED)
                 for fut in finished:
                     variant = futures[fut]
@@ -344,8 +378,6 @@ def run_local(
                         result = failure(variant, f"{type(exc).__name__}: {exc}")
                     done_ids.add(variant.id)
                     yield variant, result
-                if broken:
-                    break
             remaining = [v for v in remaining if v.id not in done_ids]
         finally:
             pool.shutdown(wait=not broken, cancel_futures=True)

@@ -183,7 +183,9 @@ def sweep(
 
     Raises :class:`ScenarioError` for a bad sweep file (before anything runs),
     :class:`~eastwest_opt.errors.OutputExistsError` when ``out`` holds another sweep, and
-    :class:`InfeasibleError` when a Pareto sweep's base has no plan at all. A variant's own
+    :class:`InfeasibleError` when a Pareto sweep's base has no plan at all, and
+    :class:`~eastwest_opt.sweep_run.WorkerStartError` when the worker processes cannot start (a
+    script that starts a sweep needs an ``if __name__ == "__main__":`` guard). A variant's own
     failure (infeasible, no solution in time, an invalid value) is recorded and the sweep goes on.
     """
     t0 = time.perf_counter()

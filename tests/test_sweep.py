@@ -494,6 +494,20 @@ def test_a_killed_sweep_resumes_and_every_variant_is_there_once(tmp_path: Path) 
     assert costs.loc[0] == 0 and costs.loc[550] > costs.loc[50] > 0
 
 
+def test_workers_that_cannot_start_stop_the_sweep_before_any_variant_is_recorded(tmp_path: Path) -> None:
+    script = tmp_path / "no_guard.py"  # calls the sweep at import time: every spawned worker would too
+    script.write_text(
+        "import eastwest_opt as ew\n"
+        f"spec = {{'base': {str(_two_hubs(tmp_path / 's'))!r}, 'variants': [{{'name': 'a'}}, {{'name': 'b'}}]}}\n"
+        f"ew.sweep(spec, out={str(tmp_path / 'out')!r}, workers=2, progress=False, plots=False)\n"
+    )
+    result = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, timeout=120)
+    assert result.returncode == 1
+    assert "WorkerStartError: the sweep's worker processes could not start" in result.stderr
+    assert 'under `if __name__ == "__main__":`' in result.stderr
+    assert list((tmp_path / "out" / "variants").iterdir()) == [], "no variant is recorded as failed"
+
+
 def test_pareto_front_is_monotone_and_within_budget(tmp_path: Path) -> None:
     folder = _two_hubs(tmp_path / "s")
     spec = {"base": str(folder), "solver": {"mip_rel_gap": 0.0}, "pareto": {"steps": 4}}
