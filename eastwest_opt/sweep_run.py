@@ -42,7 +42,7 @@ import threading
 import time
 import traceback
 from collections import OrderedDict
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
@@ -69,7 +69,6 @@ RESULT_FILE = "result.json"
 MANIFEST_FILE = "manifest.json"
 VARIANTS_DIR = "variants"
 DEFAULT_CACHE_SIZE = 4
-MAX_POOL_RESTARTS = 3
 SOLVED = ("optimal", "feasible")
 FAILED = ("infeasible", "no_solution", "error")
 
@@ -333,62 +332,81 @@ WORKER_START_HINT = (
 
 
 def run_local(
-    base: Scenario, variants: Sequence[Variant], run: RunSettings, workers: int
+    base: Scenario,
+    variants: Sequence[Variant],
+    run: RunSettings,
+    workers: int,
+    *,
+    task: Callable[[Variant], VariantResult] = _pool_task,
 ) -> Iterator[tuple[Variant, VariantResult]]:
     """Solve the variants in ``workers`` processes on this machine, yielding each as it finishes.
 
-    Raises :class:`WorkerStartError` (before any variant runs) when the worker processes cannot
-    start at all, as when a script without a ``__main__`` guard starts the sweep. If a worker
-    process dies later (killed, out of memory), the pool is restarted and the variants not yet
-    finished are submitted again, up to three times; then they are recorded as errors.
+    At most ``workers`` variants are in the pool at a time, so that when a worker process dies
+    (killed, out of memory) the variants it may have been solving are known: each of them then
+    runs again alone in a fresh worker, and the one that kills its worker again is recorded as an
+    error; the others go on as before. Raises :class:`WorkerStartError` (before any variant
+    runs) when the worker processes cannot start at all, as when a script without a ``__main__``
+    guard starts the sweep. ``task`` solves one variant in a worker (tests replace it).
     """
-    remaining = list(variants)
-    restarts = 0
-    first_pool = True
-    while remaining:
+    queue = list(variants)
+    suspects: list[Variant] = []  # in the pool when a worker died: each runs again alone
+    while queue or suspects:
+        alone = bool(suspects)
         pool = ProcessPoolExecutor(
-            max_workers=max(1, min(workers, len(remaining))),
+            max_workers=1 if alone else max(1, min(workers, len(queue))),
             mp_context=_mp_context(),
             initializer=_init_worker,
             initargs=(base, run, os.getpid()),
         )
         broken = False
-        done_ids: set[str] = set()
         try:
             try:
                 pool.submit(_ready).result()
-                futures: dict[Future, Variant] = {pool.submit(_pool_task, v): v for v in remaining}
             except BrokenProcessPool:
-                if first_pool:
-                    raise WorkerStartError(WORKER_START_HINT) from None
                 broken = True
-                futures = {}
-            first_pool = False
-            pending = set(futures)
-            while pending and not broken:
-                finished, pending = wait(pending, return_when=FIRST_COMPLETED)
-                for fut in finished:
-                    variant = futures[fut]
+                raise WorkerStartError(WORKER_START_HINT) from None
+            if alone:
+                variant = suspects.pop(0)
+                try:
+                    result = pool.submit(task, variant).result()
+                except BrokenProcessPool:
+                    broken = True
+                    result = failure(variant, "its worker process died while solving it (out of memory, or killed)")
+                except Exception as exc:
+                    result = failure(variant, f"{type(exc).__name__}: {exc}")
+                yield variant, result
+                continue
+            in_flight: dict[Future, Variant] = {}
+            while queue or in_flight:
+                while queue and len(in_flight) < workers:
+                    variant = queue.pop(0)
+                    in_flight[pool.submit(task, variant)] = variant
+                done, _ = wait(in_flight, return_when=FIRST_COMPLETED)
+                results = []
+                for fut in done:
+                    variant = in_flight.pop(fut)
                     try:
-                        result = fut.result()
+                        results.append((variant, fut.result()))
                     except BrokenProcessPool:
                         broken = True
-                        continue
+                        suspects.append(variant)
                     except Exception as exc:
-                        result = failure(variant, f"{type(exc).__name__}: {exc}")
-                    done_ids.add(variant.id)
-                    yield variant, result
-            remaining = [v for v in remaining if v.id not in done_ids]
+                        results.append((variant, failure(variant, f"{type(exc).__name__}: {exc}")))
+                if broken:  # every variant still in the pool is lost with it
+                    suspects += list(in_flight.values())
+                    in_flight.clear()
+                else:  # keep the workers busy while the results are written
+                    while queue and len(in_flight) < workers:
+                        variant = queue.pop(0)
+                        in_flight[pool.submit(task, variant)] = variant
+                yield from results
+                if broken:
+                    break
+        except BaseException:  # interrupted, or the caller stopped reading: do not wait for running variants
+            broken = True
+            raise
         finally:
             pool.shutdown(wait=not broken, cancel_futures=True)
-        if broken:
-            restarts += 1
-            if restarts > MAX_POOL_RESTARTS:
-                for variant in remaining:
-                    yield variant, failure(variant, "a worker process died while solving (killed or out of memory)")
-                return
-        elif remaining:  # cannot happen: every future either finished or broke the pool
-            raise RuntimeError("process pool finished with variants outstanding")
 
 
 _THREAD = threading.local()

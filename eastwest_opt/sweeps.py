@@ -71,7 +71,9 @@ persistent HiGHS interface with the previous solution as a MIP start; a variant 
 structure (a cut link, a changed job, a budget where there was none) is built anew. Each
 variant is optimal within the relative gap asked for; which of several equally good plans is
 returned may depend on the solution it started from. HiGHS runs with one thread per worker
-unless the sweep's ``solver.threads`` says otherwise.
+unless the sweep's ``solver.threads`` says otherwise. A worker process that dies (out of memory,
+killed) loses only the variants it held: each runs again alone, and the one that kills its
+worker again is recorded as an error.
 
 Outputs
 -------

@@ -23,7 +23,8 @@ import eastwest_opt as ew
 from eastwest_opt.cli import app
 from eastwest_opt.errors import InfeasibleError, OutputExistsError, ScenarioError
 from eastwest_opt.sweep_apply import SelectionError, apply_overrides, check_selections
-from eastwest_opt.sweep_spec import load_sweep
+from eastwest_opt.sweep_run import VariantResult
+from eastwest_opt.sweep_spec import Variant, load_sweep
 
 runner = CliRunner()
 TABLES = "hubs, links, accelerators, hub_accelerators, data_classes, datasets, jobs, overrides"
@@ -506,6 +507,31 @@ def test_workers_that_cannot_start_stop_the_sweep_before_any_variant_is_recorded
     assert "WorkerStartError: the sweep's worker processes could not start" in result.stderr
     assert 'under `if __name__ == "__main__":`' in result.stderr
     assert list((tmp_path / "out" / "variants").iterdir()) == [], "no variant is recorded as failed"
+
+
+def _dies_on_poison(variant: Variant) -> VariantResult:
+    """A pool task whose worker process dies (as if killed for memory) on the variant 'poison'."""
+    from eastwest_opt import sweep_run
+
+    if variant.id == "poison":
+        os._exit(9)
+    return sweep_run._pool_task(variant)
+
+
+def test_a_variant_that_kills_its_worker_is_an_error_and_the_others_go_on(tmp_path: Path) -> None:
+    from eastwest_opt.solver import SolveOptions
+    from eastwest_opt.sweep_run import RunSettings, run_local
+
+    base = ew.load_scenario(_two_hubs(tmp_path / "s"))
+    names = ["a", "b", "poison", "c", "d", "e", "f"]
+    spec = load_sweep({"variants": [{"name": n} for n in names]})
+    run = RunSettings(options=SolveOptions(mip_rel_gap=0.0, threads=1))
+    results = {v.id: r for v, r in run_local(base, spec.variants, run, 2, task=_dies_on_poison)}
+    assert sorted(results) == sorted(names), "every variant exactly once"
+    poison = results.pop("poison")
+    assert poison.status == "error"
+    assert poison.record["message"] == "its worker process died while solving it (out of memory, or killed)"
+    assert {r.status for r in results.values()} == {"optimal"}, "the variants beside it are solved again, not lost"
 
 
 def test_pareto_front_is_monotone_and_within_budget(tmp_path: Path) -> None:
