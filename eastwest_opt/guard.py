@@ -22,6 +22,7 @@ from typing import Any
 import numpy as np
 
 GUARD_STATUS = "Time limit reached (stopped by eastwest-opt's guard)"
+TARGET_STATUS = "Stopped at a plan within the gap of the caller's bound"
 
 
 @dataclass
@@ -54,13 +55,22 @@ def _child(arrays: Any, options: dict[str, Any], start: np.ndarray | None, conn:
         sol.value_valid = True
         h.setSolution(sol)
 
+    stop_at = options.get("stop_at")
+    reached = [False]
+
     def improving(event: Any) -> None:
         out = event.data_out
-        conn.send(("plan", float(out.objective_function_value), float(out.mip_dual_bound), np.array(out.mip_solution)))
+        objective = float(out.objective_function_value)
+        conn.send(("plan", objective, float(out.mip_dual_bound), np.array(out.mip_solution)))
+        if stop_at is not None and objective <= stop_at:
+            reached[0] = True
 
     last = [0.0]
 
     def interrupt(event: Any) -> None:
+        if reached[0]:
+            event.data_in.user_interrupt = True
+            return
         now = time.perf_counter()
         if now - last[0] >= 2.0:
             last[0] = now
@@ -97,17 +107,20 @@ def solve_guarded(
     progress: Callable[[str, str], None] | None = None,
     grace_s: float | None = None,
     child_time_limit_s: float | None = None,
+    stop_at: float | None = None,
 ) -> GuardedResult:
     """Solve ``arrays`` (an :class:`~eastwest_opt.matrix.ArrayModel`) in a forked child process.
 
     The child gets ``time_limit_s``; the parent waits that long plus ``grace_s`` (default 2% of
     the limit plus 5 s) and then stops the child, keeping the best plan it had streamed.
     ``child_time_limit_s`` (default ``time_limit_s``) is the limit HiGHS itself is given; tests
-    set it higher to see the guard act.
+    set it higher to see the guard act. With ``stop_at``, the first plan costing at most that
+    much ends the solve (status :data:`TARGET_STATUS`): the caller holds a bound that already
+    proves it good enough.
     """
     t0 = time.perf_counter()
     child_limit = child_time_limit_s if child_time_limit_s is not None else time_limit_s
-    options = {"time_limit_s": child_limit, "mip_rel_gap": mip_rel_gap, "threads": threads}
+    options = {"time_limit_s": child_limit, "mip_rel_gap": mip_rel_gap, "threads": threads, "stop_at": stop_at}
     if "fork" not in mp.get_all_start_methods():  # e.g. Windows: no guard, HiGHS in this process
         return _solve_here(arrays, options, start, t0)
     ctx = mp.get_context("fork")
@@ -141,6 +154,17 @@ def solve_guarded(
                 if best is None or objective < best[0]:
                     best = (objective, values)
                 bound = max(bound, dual) if math.isfinite(dual) else bound
+                if stop_at is not None and objective <= stop_at:
+                    return GuardedResult(
+                        TARGET_STATUS,
+                        False,
+                        False,
+                        objective,
+                        bound if math.isfinite(bound) else None,
+                        values,
+                        time.perf_counter() - t0,
+                        handover,
+                    )
             elif kind == "progress":
                 _, primal, dual = message
                 bound = max(bound, dual) if math.isfinite(dual) else bound

@@ -54,7 +54,12 @@ def _solve_lp(am: ArrayModel, lower: np.ndarray, upper: np.ndarray, time_limit_s
 
 
 def lp_guided_start(
-    am: ArrayModel, data: ModelData, *, time_limit_s: float = 60.0, threads: int | None = None
+    am: ArrayModel,
+    data: ModelData,
+    *,
+    time_limit_s: float = 60.0,
+    threads: int | None = None,
+    relaxation: Any = None,
 ) -> tuple[np.ndarray | None, dict[str, float]]:
     """A feasible starting plan for ``am`` rounded from its LP relaxation, or ``None``.
 
@@ -62,12 +67,27 @@ def lp_guided_start(
     """
     t0 = time.perf_counter()
     info: dict[str, float] = {}
-    lp = _solve_lp(am, am.col_lower, am.col_upper, time_limit_s, threads)
+    if relaxation is not None:  # an eastwest_opt.lagrange.Relaxation already at hand
+        lp = (relaxation.col_value, relaxation.objective)
+    else:
+        lp = _solve_lp(am, am.col_lower, am.col_upper, time_limit_s, threads)
     info["lp_s"] = time.perf_counter() - t0
     if lp is None:
         return None, info
     v, lp_objective = lp
     info["lp_bound"] = lp_objective
+    start, rounded = round_plan(am, data, v, time_limit_s=time_limit_s, threads=threads)
+    info.update(rounded)
+    info["total_s"] = time.perf_counter() - t0
+    return start, info
+
+
+def round_plan(
+    am: ArrayModel, data: ModelData, v: np.ndarray, *, time_limit_s: float = 60.0, threads: int | None = None
+) -> tuple[np.ndarray | None, dict[str, float]]:
+    """A feasible plan rounded from a fractional solution ``v`` of ``am`` (steps 2-5 of
+    :func:`lp_guided_start`), or ``None``; with ``start_objective`` in the figures."""
+    info: dict[str, float] = {}
     blocks = am.col_blocks
     keys = am.col_keys
     value = np.array(v)
@@ -292,7 +312,6 @@ def lp_guided_start(
     if np.any(lower > upper + TOL):
         return None, info
     final = _solve_lp(am, lower, upper, time_limit_s, threads)
-    info["total_s"] = time.perf_counter() - t0
     if final is None:
         return None, info
     start, objective = final

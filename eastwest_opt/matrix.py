@@ -46,6 +46,9 @@ class ArrayModel:
     col_blocks: dict[str, tuple[int, int]] = field(default_factory=dict)  # variable family -> [first, end)
     row_blocks: dict[str, tuple[int, int]] = field(default_factory=dict)  # constraint family -> [first, end)
     col_keys: dict[str, list[Any]] = field(default_factory=dict)  # variable family -> index of each column
+    # the dataset (position in ModelData.datasets) each column belongs to; -1 for columns that
+    # link datasets (traffic f, artifact routes w); see eastwest_opt.lagrange
+    col_dataset: np.ndarray | None = None
 
     def values(self, col_value: np.ndarray) -> dict[str, dict[Any, float]]:
         """A solution's column values by family and index, e.g. ``values["x"][group, hub]``."""
@@ -353,6 +356,10 @@ def build_arrays(data: ModelData) -> ArrayModel:
         rows.add(np.full(n_pair, r0), x0 + np.arange(n_pair), pairs["carbon_t"].to_numpy(dtype=float))
 
     start, index, value, row_lower, row_upper = rows.csr()
+    u_ds = np.array([ds_ix[data.job_dataset[j]] for j in unplaced], dtype=np.int64)
+    col_dataset = np.concatenate(
+        [p_ds, u_ds, dh_d, ds_d, dg_d, qd, np.full(len(f_c), -1), np.full(len(w_g), -1)]
+    ).astype(np.int64)
     keys: dict[str, list[Any]] = {
         "x": list(zip(pairs["group_id"], pairs["hub_id"], strict=True)),
         "u": unplaced,
@@ -376,6 +383,7 @@ def build_arrays(data: ModelData) -> ArrayModel:
         col_blocks=blocks,
         row_blocks=rows.blocks,
         col_keys=keys,
+        col_dataset=col_dataset,
     )
 
 

@@ -18,6 +18,7 @@ from typing import Any, Literal
 import pyomo.environ as pyo
 
 from eastwest_opt.errors import InfeasibleError, NoSolutionError, VerificationError
+from eastwest_opt.guard import solve_guarded
 from eastwest_opt.model import build_model
 from eastwest_opt.network import Network, build_network
 from eastwest_opt.plan import Plan, extract_plan
@@ -65,6 +66,8 @@ class SolveResult:
 
 Builder = Literal["auto", "pyomo", "arrays"]
 HEURISTIC_MIN_COLUMNS = 100_000  # array models from this size get an LP-guided starting plan
+DECOMPOSITION = True  # array models are solved by decomposition by dataset first (eastwest_opt.lagrange)
+DECOMPOSED_MIN_LEFT_S = 5.0  # the whole model is searched after the decomposition only with this much time left
 
 
 @dataclass
@@ -242,18 +245,39 @@ class PlacementModel:
         return SolveResult(status, objective, bound, gap, seconds, tc.name)
 
     def _run_arrays(self, opts: SolveOptions, *, warm_start: bool) -> SolveResult:
-        """Solve the array model with highspy in a guarded child process (see :mod:`eastwest_opt.guard`)."""
-        from eastwest_opt.guard import solve_guarded
+        """Solve the array model with highspy in a guarded child process (see :mod:`eastwest_opt.guard`).
 
+        Without a warm start, by decomposition first (:meth:`_run_decomposed`); the whole model
+        is searched when that does not reach the gap asked for and time is left.
+        """
         t0 = time.perf_counter()
+        for stage in ("handover_s", "relaxation_s", "bound_s", "restricted_s", "heuristic_s"):
+            self.timings.pop(stage, None)
+        limit = opts.time_limit_s if opts.time_limit_s is not None else math.inf
         start = None
         if warm_start and self._col_value is not None and len(self._col_value) == self.arrays.num_col:
             start = self._col_value
-        limit = opts.time_limit_s if opts.time_limit_s is not None else math.inf
+        relaxation = None
+        best: SolveResult | None = None
+        lagrange_bound: float | None = None
+        if start is None and DECOMPOSITION and self.arrays.col_dataset is not None:
+            outcome = self._run_decomposed(opts, limit)
+            if isinstance(outcome, SolveResult):
+                if outcome.status in (Status.OPTIMAL, Status.INFEASIBLE):
+                    return outcome
+                best = outcome
+                lagrange_bound = outcome.bound
+                if outcome.status == Status.FEASIBLE:
+                    start = self._col_value
+            else:
+                relaxation = outcome
+        remaining = limit - (time.perf_counter() - t0)
+        if best is not None and remaining < DECOMPOSED_MIN_LEFT_S:
+            return _timed(best, time.perf_counter() - t0)
         lp_bound = None
         if start is None and self.arrays.num_col >= HEURISTIC_MIN_COLUMNS:
-            start, lp_bound = self._lp_guided_start(limit, opts.threads)
-            limit = max(1.0, limit - (time.perf_counter() - t0))
+            start, lp_bound = self._lp_guided_start(remaining, opts.threads, relaxation)
+        limit = max(1.0, limit - (time.perf_counter() - t0))
         out = solve_guarded(
             self.arrays,
             time_limit_s=limit,
@@ -263,13 +287,14 @@ class PlacementModel:
             progress=self.progress,
         )
         seconds = time.perf_counter() - t0
-        self.timings["handover_s"] = out.handover_s
-        self.timings["solve_s"] = seconds - out.handover_s
+        self.timings["handover_s"] = self.timings.get("handover_s", 0.0) + out.handover_s
+        self.timings["solve_s"] = seconds - self.timings["handover_s"]
         if out.infeasible:
             return SolveResult(Status.INFEASIBLE, None, None, None, seconds, out.model_status)
         bound = out.bound if out.bound is not None and math.isfinite(out.bound) else None
-        if lp_bound is not None:  # the relaxation's optimum is a valid bound too, if HiGHS gave none better
-            bound = lp_bound if bound is None else max(bound, lp_bound)
+        for valid in (lp_bound, lagrange_bound):  # bounds proven before this search stay valid
+            if valid is not None:
+                bound = valid if bound is None else max(bound, valid)
         if (out.objective is None or out.col_value is None) and start is not None and not out.infeasible:
             out.objective, out.col_value = float(self.arrays.col_cost @ start), start  # HiGHS found nothing: the start
         if out.objective is None or out.col_value is None:
@@ -277,17 +302,80 @@ class PlacementModel:
         self._col_value = out.col_value
         objective = float(out.objective)
         gap = None if bound is None else max(0.0, objective - bound) / max(abs(objective), 1e-9)
-        if out.optimal and bound is None:
+        optimal = out.optimal or (gap is not None and opts.mip_rel_gap is not None and gap <= opts.mip_rel_gap)
+        if optimal and bound is None:
             bound, gap = objective, 0.0
-        status = Status.OPTIMAL if out.optimal else Status.FEASIBLE
+        status = Status.OPTIMAL if optimal else Status.FEASIBLE
         return SolveResult(status, objective, bound, gap, seconds, out.model_status)
 
-    def _lp_guided_start(self, limit: float, threads: int | None) -> tuple[Any, float | None]:
+    def _run_decomposed(self, opts: SolveOptions, limit: float) -> SolveResult | Any:
+        """Relaxation, Lagrangian bound by dataset, restricted model (:mod:`eastwest_opt.lagrange`).
+
+        Returns a :class:`SolveResult` (optimal: the plan is within the gap asked of the
+        Lagrangian bound; feasible: a plan, with that bound; infeasible: the relaxation is), or
+        the relaxation (or ``None``) when the restricted model gave no plan.
+        """
+        from eastwest_opt.lagrange import lagrangian_bound, restricted, solve_relaxation
+
+        t0 = time.perf_counter()
+        relaxation, lp_status = solve_relaxation(self.arrays, time_limit_s=limit / 2, threads=opts.threads)
+        self.timings["relaxation_s"] = time.perf_counter() - t0
+        if relaxation is None:
+            if lp_status == "Infeasible":
+                return SolveResult(Status.INFEASIBLE, None, None, None, time.perf_counter() - t0, lp_status)
+            return None
+        if self.progress is not None:
+            self.progress("relax", f"linear relaxation {relaxation.objective:,.0f} CNY")
+        left = limit - (time.perf_counter() - t0)
+        lagrange = lagrangian_bound(self.arrays, relaxation, time_limit_s=max(1.0, 0.1 * left))
+        self.timings["bound_s"] = lagrange.seconds
+        bound = lagrange.bound
+        if self.progress is not None:
+            rise = (bound - lagrange.lp_bound) / max(abs(lagrange.lp_bound), 1e-9)
+            self.progress(
+                "bound",
+                f"{bound:,.0f} CNY by dataset ({rise:+.3%} over the relaxation): "
+                f"{len(lagrange.open_datasets):,} datasets fractional, {lagrange.blocks_solved:,} solved exactly",
+            )
+        gap = opts.mip_rel_gap if opts.mip_rel_gap is not None else 0.0
+        left = limit - (time.perf_counter() - t0)
+        out = solve_guarded(
+            restricted(self.arrays, relaxation, lagrange.open_datasets),
+            time_limit_s=max(1.0, left),
+            mip_rel_gap=gap,
+            threads=opts.threads,
+            progress=None,
+            stop_at=bound / (1.0 - gap) if bound > 0 else bound * (1.0 - gap),
+        )
+        seconds = time.perf_counter() - t0
+        self.timings["handover_s"] = out.handover_s
+        self.timings["restricted_s"] = out.seconds
+        if out.objective is None or out.col_value is None:
+            if self.progress is not None:
+                self.progress("search", f"no plan from the restricted model ({out.model_status}); whole model next")
+            return relaxation
+        self._col_value = out.col_value
+        objective = float(out.objective)
+        proven = max(0.0, objective - bound) / max(abs(objective), 1e-9)
+        if self.progress is not None:
+            self.progress(
+                "search",
+                f"restricted model ({len(lagrange.open_datasets):,} datasets open, the rest as relaxed): "
+                f"plan {objective:,.0f} CNY, {proven:.3%} above the bound",
+            )
+        status = Status.OPTIMAL if proven <= gap else Status.FEASIBLE
+        termination = "Within the gap of the Lagrangian bound by dataset" if proven <= gap else out.model_status
+        return SolveResult(status, objective, bound, proven, seconds, termination)
+
+    def _lp_guided_start(self, limit: float, threads: int | None, relaxation: Any = None) -> tuple[Any, float | None]:
         """A starting plan rounded from the LP relaxation (:mod:`eastwest_opt.heuristic`), or None,
-        and the relaxation's optimum (a valid lower bound), or None."""
+        and the relaxation's optimum (a valid lower bound), or None. ``relaxation`` is reused
+        when the decomposition already solved it."""
         from eastwest_opt.heuristic import lp_guided_start
 
-        start, info = lp_guided_start(self.arrays, self.data, time_limit_s=min(limit / 2, 300.0), threads=threads)
+        start, info = lp_guided_start(
+            self.arrays, self.data, time_limit_s=min(limit / 2, 300.0), threads=threads, relaxation=relaxation
+        )
         self.timings["heuristic_s"] = info.get("total_s", info.get("lp_s", 0.0))
         if self.progress is not None:
             if start is None:
@@ -332,6 +420,10 @@ class PlacementModel:
             start.col_value = values
             start.value_valid = True
             highs.setSolution(start)
+
+
+def _timed(result: SolveResult, seconds: float) -> SolveResult:
+    return SolveResult(result.status, result.objective, result.bound, result.gap, seconds, result.termination)
 
 
 def _choose_builder(builder: str, data: ModelData) -> str:

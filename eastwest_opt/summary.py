@@ -8,6 +8,8 @@ from rich.table import Table
 from eastwest_opt.plan import Plan
 from eastwest_opt.scenario import Scenario
 
+UNPLACED_SHOWN = 10  # unplaced jobs named in the terminal summary; the rest are counted
+
 
 def _cny(v: float) -> str:
     if abs(v) >= 1e6:
@@ -108,7 +110,9 @@ def print_plan(scenario: Scenario, plan: Plan, console: Console | None = None) -
 
     unplaced = plan.placements[plan.placements["status"] == "unplaced"]
     if len(unplaced):
-        console.print(
-            f"[yellow]Unplaced ({len(unplaced)}):[/yellow] "
-            + ", ".join(f"{r.job_id} (penalty {_cny(r.unplaced_penalty_cny)} CNY)" for r in unplaced.itertuples())
-        )
+        # the costliest first; a long list is cut short (placements.csv has every job)
+        shown = unplaced.sort_values("unplaced_penalty_cny", ascending=False, kind="stable").head(UNPLACED_SHOWN)
+        names = ", ".join(f"{r.job_id} (penalty {_cny(r.unplaced_penalty_cny)} CNY)" for r in shown.itertuples())
+        if len(unplaced) > UNPLACED_SHOWN:
+            names += f" and {len(unplaced) - UNPLACED_SHOWN:,} more (status 'unplaced' in placements.csv)"
+        console.print(f"[yellow]Unplaced ({len(unplaced):,}):[/yellow] " + names)

@@ -225,17 +225,18 @@ def test_lp_guided_start_is_a_feasible_plan_above_the_lp_bound(seed: int) -> Non
 
 
 def test_a_large_solve_starts_from_the_rounded_lp_and_verifies() -> None:
-    """Above HEURISTIC_MIN_COLUMNS the array path hands HiGHS the LP-guided start (forced small here)."""
+    """Above HEURISTIC_MIN_COLUMNS, when the whole model is searched (here without the
+    decomposition), the array path hands HiGHS the LP-guided start (forced small here)."""
     import eastwest_opt.solver as solver_module
 
     sc = generate_scenario(3000, 150, seed=1)
-    old = solver_module.HEURISTIC_MIN_COLUMNS
-    solver_module.HEURISTIC_MIN_COLUMNS = 1
+    old = solver_module.HEURISTIC_MIN_COLUMNS, solver_module.DECOMPOSITION
+    solver_module.HEURISTIC_MIN_COLUMNS, solver_module.DECOMPOSITION = 1, False
     try:
         pm = PlacementModel.build(sc, builder="arrays")
         plan = solve_model(pm, SolveOptions(mip_rel_gap=1e-3, threads=1, time_limit_s=60))
     finally:
-        solver_module.HEURISTIC_MIN_COLUMNS = old
+        solver_module.HEURISTIC_MIN_COLUMNS, solver_module.DECOMPOSITION = old
     assert plan.verified
     assert pm.timings["heuristic_s"] > 0
     assert plan.gap is not None and plan.gap <= 1e-3
