@@ -22,7 +22,7 @@ so
     c̃ = c - A_L'π
 
 is a lower bound on the optimum, for any such ``π``. With ``π`` the optimal duals of the
-linear relaxation, the same expression over the relaxed sets ``conv``-free ``X_d^LP`` equals
+linear relaxation, the same expression over the relaxed sets ``X_d^LP`` (integrality dropped) equals
 the relaxation's optimum ``z_LP`` (LP duality), and the relaxation's own solution ``v̄_d``
 attains each block's minimum. Hence
 

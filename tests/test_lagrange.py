@@ -45,6 +45,12 @@ def _optimum(am: ArrayModel) -> float:
 _OPTIMA: dict[tuple[int, int, float, float], float] = {}  # each portfolio's optimum is solved once
 
 
+@pytest.fixture(autouse=True)
+def _decompose_small_models(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The solver decomposes from DECOMPOSITION_MIN_COLUMNS columns; these portfolios are smaller."""
+    monkeypatch.setattr(solver_module, "DECOMPOSITION_MIN_COLUMNS", 0)
+
+
 @pytest.mark.parametrize("seed", [0, 2, 3])
 def test_bound_lies_between_the_relaxation_and_the_optimum(seed: int) -> None:
     am = _arrays(generate_scenario(400, 30, seed=seed))
@@ -173,6 +179,15 @@ def test_without_the_decomposition_the_same_optimum_is_reached(monkeypatch: pyte
     without = solve_model(pm, SolveOptions(mip_rel_gap=0.0, threads=1))
     assert "bound_s" not in pm.timings
     assert with_it.objective_cny == pytest.approx(without.objective_cny, rel=1e-9)
+
+
+def test_models_below_the_threshold_are_searched_whole(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(solver_module, "DECOMPOSITION_MIN_COLUMNS", 20_000)
+    pm = PlacementModel.build(generate_scenario(400, 30, seed=0), builder="arrays")
+    assert pm.arrays.num_col < 20_000
+    plan = solve_model(pm, SolveOptions(mip_rel_gap=1e-3, threads=1))
+    assert plan.verified and plan.status == "optimal"
+    assert "relaxation_s" not in pm.timings and "solve_s" in pm.timings
 
 
 def test_guard_stops_at_the_first_plan_below_the_target() -> None:
