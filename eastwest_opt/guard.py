@@ -43,8 +43,10 @@ def _child(arrays: Any, options: dict[str, Any], start: np.ndarray | None, conn:
     """Runs in the child: solve, stream improving plans and progress, then the final answer."""
     import highspy
 
+    from eastwest_opt.highs_threads import after_fork
     from eastwest_opt.matrix import to_highs
 
+    after_fork()
     h = to_highs(
         arrays, time_limit_s=options["time_limit_s"], mip_rel_gap=options["mip_rel_gap"], threads=options["threads"]
     )

@@ -140,9 +140,7 @@ def row_datasets(am: ArrayModel) -> np.ndarray | None:
     return out
 
 
-def lagrangian_bound(
-    am: ArrayModel, relaxation: Relaxation, *, time_limit_s: float = math.inf, threads: int | None = 1
-) -> LagrangeBound:
+def lagrangian_bound(am: ArrayModel, relaxation: Relaxation, *, time_limit_s: float = math.inf) -> LagrangeBound:
     """``L(π)`` at the relaxation's row duals (see the module docstring).
 
     Blocks are solved until ``time_limit_s`` has passed; a block not solved contributes its
@@ -179,7 +177,7 @@ def lagrangian_bound(
             break
         cols = col_order[np.searchsorted(col_sorted, d) : np.searchsorted(col_sorted, d, side="right")]
         block_rows = row_order[np.searchsorted(row_sorted, d) : np.searchsorted(row_sorted, d, side="right")]
-        minimum = _block_minimum(am, cols, block_rows, reduced, local, threads)
+        minimum = _block_minimum(am, cols, block_rows, reduced, local)
         if minimum is None:
             continue
         gain += max(0.0, minimum - float(reduced[cols] @ v[cols]))
@@ -188,10 +186,11 @@ def lagrangian_bound(
 
 
 def _block_minimum(
-    am: ArrayModel, cols: np.ndarray, rows: np.ndarray, cost: np.ndarray, local: np.ndarray, threads: int | None
+    am: ArrayModel, cols: np.ndarray, rows: np.ndarray, cost: np.ndarray, local: np.ndarray
 ) -> float | None:
     """HiGHS's dual bound on ``min cost'v`` over one dataset's own rows, columns and
-    integrality, or ``None`` if it gave none."""
+    integrality, or ``None`` if it gave none. Blocks run with HiGHS's default ``threads``,
+    which any running scheduler accepts (a block is far too small to gain from threads)."""
     import highspy
 
     local[cols] = np.arange(len(cols))
@@ -207,8 +206,6 @@ def _block_minimum(
     h.setOptionValue("output_flag", False)
     h.setOptionValue("mip_rel_gap", 0.0)
     h.setOptionValue("time_limit", 10.0)
-    if threads is not None:
-        h.setOptionValue("threads", int(threads))
     h.passModel(
         len(cols),
         len(rows),
@@ -226,7 +223,11 @@ def _block_minimum(
         am.value[entries],
         am.integer[cols].astype(np.int32),
     )
-    h.run()
+    if h.run() == highspy.HighsStatus.kError:
+        return None
+    status = h.getModelStatus()
+    if status not in (highspy.HighsModelStatus.kOptimal, highspy.HighsModelStatus.kTimeLimit):
+        return None  # an infeasible or failed block proves nothing here; the relaxation's value stands
     bound = float(h.getInfo().mip_dual_bound)
     return bound if math.isfinite(bound) else None
 

@@ -23,6 +23,7 @@ from typing import Any
 import highspy
 import numpy as np
 
+from eastwest_opt.highs_threads import use_threads
 from eastwest_opt.network import route_arcs
 from eastwest_opt.prepare import ModelData, energy_cost_cny
 
@@ -402,6 +403,7 @@ def to_highs(
         h.setOptionValue("time_limit", float(time_limit_s))
     if mip_rel_gap is not None:
         h.setOptionValue("mip_rel_gap", float(mip_rel_gap))
+    use_threads(threads)
     if threads is not None:
         h.setOptionValue("threads", int(threads))
     status = h.passModel(

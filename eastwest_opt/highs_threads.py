@@ -1,0 +1,33 @@
+"""HiGHS's thread scheduler: one per process, fixed at its first run.
+
+HiGHS starts a global task scheduler the first time it runs, with the ``threads`` option of that
+run (0: HiGHS chooses), and refuses a later run in the same process that asks for another count
+("global scheduler has already been initialized"): a second solve with other ``threads`` would
+fail as if no plan existed. A forked child inherits the parent's scheduler without its worker
+threads, and a parallel task there waits forever. Every HiGHS run with a ``threads`` option goes
+through :func:`use_threads`; a forked child calls :func:`after_fork` first.
+"""
+
+from __future__ import annotations
+
+import highspy
+
+_started: int | None = None  # the count this process's scheduler was started with; None: not known
+
+
+def use_threads(threads: int | None) -> None:
+    """Before a HiGHS run asking for ``threads`` (None: HiGHS chooses): restart the scheduler
+    if it runs with another count (waits for its workers to stop)."""
+    global _started
+    want = 0 if threads is None else int(threads)
+    if _started is not None and _started != want:
+        highspy.Highs.resetGlobalScheduler(True)
+    _started = want
+
+
+def after_fork() -> None:
+    """In a forked child: drop the scheduler copied from the parent (its workers do not exist
+    here, so nothing is waited for); the next run starts a new one."""
+    global _started
+    highspy.Highs.resetGlobalScheduler(False)
+    _started = None
