@@ -336,6 +336,8 @@ def print_size(size: int, gen: dict[str, Any], results: dict[str, dict[str, Any]
         print(f"(a)/(c)  time to {gap:.1%} gap: {ta / tc:.3f}  = (a) {tc / ta:,.1f}x faster (target >= 4x)")
     elif ta and c:
         spent = sum(c.get(k) or 0.0 for k in ("prepare_s", "build_s", "handover_s", "solve_s"))
+        if str(c.get("status", "")).startswith("killed"):  # the steps it had not finished count too
+            spent = max(spent, c.get("wall_s", 0.0) - (c.get("load_s") or 0.0))
         print(
             f"(a)/(c)  time to {gap:.1%} gap: (c) did not prove it in {spent:,.1f} s ({c.get('status')}); "
             f"(a) took {ta:,.1f} s: at least {spent / ta:,.1f}x faster (target >= 4x)"
