@@ -43,7 +43,7 @@ def _child(arrays: Any, options: dict[str, Any], start: np.ndarray | None, conn:
     """Runs in the child: solve, stream improving plans and progress, then the final answer."""
     import highspy
 
-    from eastwest_opt.highs_threads import after_fork
+    from eastwest_opt.highs_process import after_fork
     from eastwest_opt.matrix import to_highs
 
     after_fork()

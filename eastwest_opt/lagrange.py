@@ -193,6 +193,8 @@ def _block_minimum(
     which any running scheduler accepts (a block is far too small to gain from threads)."""
     import highspy
 
+    from eastwest_opt.highs_process import new_highs
+
     local[cols] = np.arange(len(cols))
     starts = am.start[rows]
     ends = am.start[rows + 1]
@@ -202,8 +204,7 @@ def _block_minimum(
     if np.any(index < 0):
         return None
     row_start = np.concatenate([[0], np.cumsum(ends - starts)])
-    h = highspy.Highs()
-    h.setOptionValue("output_flag", False)
+    h = new_highs()
     h.setOptionValue("mip_rel_gap", 0.0)
     h.setOptionValue("time_limit", 10.0)
     h.passModel(

@@ -23,7 +23,7 @@ from typing import Any
 import highspy
 import numpy as np
 
-from eastwest_opt.highs_threads import use_threads
+from eastwest_opt.highs_process import new_highs, use_threads
 from eastwest_opt.network import route_arcs
 from eastwest_opt.prepare import ModelData, energy_cost_cny
 
@@ -397,7 +397,7 @@ def to_highs(
     output: bool = False,
 ) -> highspy.Highs:
     """A ``highspy.Highs`` holding ``model`` (one ``passModel`` call) with the given options."""
-    h = highspy.Highs()
+    h = new_highs()
     h.setOptionValue("output_flag", output)
     if time_limit_s is not None:
         h.setOptionValue("time_limit", float(time_limit_s))

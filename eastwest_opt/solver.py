@@ -19,7 +19,7 @@ import pyomo.environ as pyo
 
 from eastwest_opt.errors import InfeasibleError, NoSolutionError, VerificationError
 from eastwest_opt.guard import solve_guarded
-from eastwest_opt.highs_threads import use_threads
+from eastwest_opt.highs_process import use_threads
 from eastwest_opt.model import build_model
 from eastwest_opt.network import Network, build_network
 from eastwest_opt.plan import Plan, extract_plan

@@ -1,5 +1,10 @@
-"""HiGHS's thread scheduler: one per process, fixed at its first run.
+"""HiGHS's state per process: its start-up banner and its thread scheduler.
 
+From highspy 1.16 the first ``Highs()`` of a process prints a banner on standard output before
+any option can silence it, which would land in the middle of a plan's summary (or a piped
+table); :func:`new_highs` builds every ``Highs`` this package runs with the banner muted.
+
+HiGHS runs parallel work on one scheduler per process, fixed at its first run.
 HiGHS starts a global task scheduler the first time it runs, with the ``threads`` option of that
 run (0: HiGHS chooses), and refuses a later run in the same process that asks for another count
 ("global scheduler has already been initialized"): a second solve with other ``threads`` would
@@ -10,8 +15,12 @@ through :func:`use_threads`; a forked child calls :func:`after_fork` first.
 
 from __future__ import annotations
 
+import os
+import sys
+
 import highspy
 
+_banner_shown = False  # highspy prints its banner once per process, at the first Highs()
 _started: int | None = None  # the count this process's scheduler was started with; None: not known
 
 
@@ -31,3 +40,24 @@ def after_fork() -> None:
     global _started
     highspy.Highs.resetGlobalScheduler(False)
     _started = None
+
+
+def new_highs() -> highspy.Highs:
+    """A silent ``highspy.Highs`` (``output_flag`` off); the first one of the process is built
+    with standard output pointed at the null device, so that its banner is not printed."""
+    global _banner_shown
+    if _banner_shown:
+        h = highspy.Highs()
+    else:
+        sys.stdout.flush()
+        saved = os.dup(1)
+        try:
+            with open(os.devnull, "w") as null:
+                os.dup2(null.fileno(), 1)
+                h = highspy.Highs()
+        finally:
+            os.dup2(saved, 1)
+            os.close(saved)
+        _banner_shown = True
+    h.setOptionValue("output_flag", False)
+    return h

@@ -1,13 +1,17 @@
-"""HiGHS's one scheduler per process (highs_threads.py): solves with other thread counts in the
-same process, and forked children after a parent ran HiGHS with two threads, still solve."""
+"""HiGHS's state per process (highs_process.py): solves with other thread counts in the same
+process, forked children after a parent ran HiGHS with two threads, and no banner on stdout."""
 
 from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 
 import eastwest_opt as ew
 import eastwest_opt.solver as solver_module
-from eastwest_opt.generate import generate_scenario
+from eastwest_opt.generate import generate_scenario, write_scenario
 from eastwest_opt.solver import PlacementModel, SolveOptions, solve_model
 
 
@@ -34,3 +38,20 @@ def test_forked_solves_after_the_parent_ran_two_threads(monkeypatch: pytest.Monk
         assert plan.verified and plan.status == "optimal", plan.solver["termination"]
         assert plan.timings["solve_s"] < 30.0
     assert plans[0].objective_cny == pytest.approx(plans[1].objective_cny, rel=2e-3)
+
+
+@pytest.mark.parametrize("jobs", [0, 5000])  # 0: the shipped scenario (Pyomo); 5,000: arrays, decomposed
+def test_standard_output_holds_the_summary_and_nothing_of_highs(tmp_path: Path, jobs: int) -> None:
+    """highspy 1.16 prints a banner at the first Highs() of a process, before any option can
+    stop it; a fresh process's standard output must start with the plan's summary."""
+    args = ["solve", "--quiet", "--time-limit", "60"]
+    if jobs:
+        folder = tmp_path / "portfolio"
+        write_scenario(generate_scenario(jobs, jobs // 20, seed=0), folder)
+        args.insert(1, str(folder))
+    code = "from eastwest_opt.cli import app; app()"
+    out = subprocess.run([sys.executable, "-c", code, *args], capture_output=True, text=True, timeout=300)
+    assert out.returncode == 0, out.stderr
+    assert "HiGHS" not in out.stdout and "HiGHS" not in out.stderr
+    name = "eight-hubs" if not jobs else f"generated-{jobs}j-{jobs // 20}d-s0"
+    assert out.stdout.startswith(f"{name}: optimal, verified."), out.stdout[:200]
