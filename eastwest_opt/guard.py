@@ -135,6 +135,13 @@ def solve_guarded(
     best: tuple[float, np.ndarray] | None = None
     bound = -math.inf
     handover = 0.0
+
+    def best_so_far(status: str) -> GuardedResult:
+        """The best plan streamed and the best bound seen, under ``status``."""
+        objective, values = best if best is not None else (None, None)
+        finite = bound if math.isfinite(bound) else None
+        return GuardedResult(status, False, False, objective, finite, values, time.perf_counter() - t0, handover)
+
     try:
         while True:
             remaining = deadline - time.perf_counter()
@@ -157,16 +164,7 @@ def solve_guarded(
                     best = (objective, values)
                 bound = max(bound, dual) if math.isfinite(dual) else bound
                 if stop_at is not None and objective <= stop_at:
-                    return GuardedResult(
-                        TARGET_STATUS,
-                        False,
-                        False,
-                        objective,
-                        bound if math.isfinite(bound) else None,
-                        values,
-                        time.perf_counter() - t0,
-                        handover,
-                    )
+                    return best_so_far(TARGET_STATUS)
             elif kind == "progress":
                 _, primal, dual = message
                 bound = max(bound, dual) if math.isfinite(dual) else bound
@@ -190,18 +188,7 @@ def solve_guarded(
                 proc.join()
     if progress is not None:
         progress("solve", f"HiGHS passed its time limit by {grace:.0f} s; stopped, keeping the best plan found")
-    objective_best = best[0] if best is not None else None
-    values_best = best[1] if best is not None else None
-    return GuardedResult(
-        GUARD_STATUS,
-        False,
-        False,
-        objective_best,
-        bound if math.isfinite(bound) else None,
-        values_best,
-        time.perf_counter() - t0,
-        handover,
-    )
+    return best_so_far(GUARD_STATUS)
 
 
 class _Inbox:

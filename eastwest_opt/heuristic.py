@@ -28,12 +28,15 @@ from __future__ import annotations
 
 import math
 import time
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from eastwest_opt.matrix import ArrayModel, to_highs
 from eastwest_opt.prepare import ModelData
+
+if TYPE_CHECKING:
+    from eastwest_opt.lagrange import Relaxation
 
 TOL = 1e-6
 
@@ -59,7 +62,7 @@ def lp_guided_start(
     *,
     time_limit_s: float = 60.0,
     threads: int | None = None,
-    relaxation: Any = None,
+    relaxation: Relaxation | None = None,
 ) -> tuple[np.ndarray | None, dict[str, float]]:
     """A feasible starting plan for ``am`` rounded from its LP relaxation, or ``None``.
 
@@ -67,7 +70,7 @@ def lp_guided_start(
     """
     t0 = time.perf_counter()
     info: dict[str, float] = {}
-    if relaxation is not None:  # an eastwest_opt.lagrange.Relaxation already at hand
+    if relaxation is not None:  # already solved (by the decomposition)
         lp = (relaxation.col_value, relaxation.objective)
     else:
         lp = _solve_lp(am, am.col_lower, am.col_upper, time_limit_s, threads)

@@ -44,11 +44,10 @@ from __future__ import annotations
 import math
 import time
 from dataclasses import dataclass, replace
-from typing import Any
 
 import numpy as np
 
-from eastwest_opt.matrix import ArrayModel, to_highs
+from eastwest_opt.matrix import ArrayModel, pass_model, to_highs
 
 LINKING_ROWS = (
     "hub_power",
@@ -207,22 +206,17 @@ def _block_minimum(
     h = new_highs()
     h.setOptionValue("mip_rel_gap", 0.0)
     h.setOptionValue("time_limit", 10.0)
-    h.passModel(
-        len(cols),
-        len(rows),
-        len(entries),
-        int(highspy.MatrixFormat.kRowwise),
-        int(highspy.ObjSense.kMinimize),
-        0.0,
+    pass_model(
+        h,
         cost[cols],
         am.col_lower[cols],
         am.col_upper[cols],
+        am.integer[cols],
         am.row_lower[rows],
         am.row_upper[rows],
-        row_start.astype(np.int32),
-        index.astype(np.int32),
+        row_start,
+        index,
         am.value[entries],
-        am.integer[cols].astype(np.int32),
     )
     if h.run() == highspy.HighsStatus.kError:
         return None
@@ -244,14 +238,3 @@ def restricted(am: ArrayModel, relaxation: Relaxation, open_datasets: np.ndarray
     lower[fix] = np.clip(values, am.col_lower[fix], am.col_upper[fix])
     upper[fix] = lower[fix]
     return replace(am, col_lower=lower, col_upper=upper)
-
-
-def describe(bound: LagrangeBound) -> dict[str, Any]:
-    """Figures for progress lines and timings."""
-    return {
-        "lp_bound": bound.lp_bound,
-        "lagrangian_bound": bound.bound,
-        "open_datasets": len(bound.open_datasets),
-        "blocks_solved": bound.blocks_solved,
-        "bound_s": bound.seconds,
-    }

@@ -406,23 +406,51 @@ def to_highs(
     use_threads(threads)
     if threads is not None:
         h.setOptionValue("threads", int(threads))
-    status = h.passModel(
-        model.num_col,
-        model.num_row,
-        model.num_nz,
-        int(highspy.MatrixFormat.kRowwise),
-        int(highspy.ObjSense.kMinimize),
-        0.0,
+    status = pass_model(
+        h,
         model.col_cost,
         model.col_lower,
         model.col_upper,
+        model.integer,
         model.row_lower,
         model.row_upper,
-        model.start.astype(np.int32),
-        model.index.astype(np.int32),
+        model.start,
+        model.index,
         model.value,
-        model.integer.astype(np.int32),
     )
     if status == highspy.HighsStatus.kError:
         raise RuntimeError("HiGHS refused the model (passModel returned an error)")
     return h
+
+
+def pass_model(
+    h: highspy.Highs,
+    cost: np.ndarray,
+    col_lower: np.ndarray,
+    col_upper: np.ndarray,
+    integer: np.ndarray,
+    row_lower: np.ndarray,
+    row_upper: np.ndarray,
+    start: np.ndarray,
+    index: np.ndarray,
+    value: np.ndarray,
+) -> highspy.HighsStatus:
+    """Hand a minimisation with a row-wise sparse matrix (``start``, ``index``, ``value``) to
+    ``h`` in one ``passModel`` call."""
+    return h.passModel(
+        len(cost),
+        len(row_lower),
+        len(value),
+        int(highspy.MatrixFormat.kRowwise),
+        int(highspy.ObjSense.kMinimize),
+        0.0,
+        cost,
+        col_lower,
+        col_upper,
+        row_lower,
+        row_upper,
+        np.asarray(start).astype(np.int32),
+        np.asarray(index).astype(np.int32),
+        value,
+        np.asarray(integer).astype(np.int32),
+    )

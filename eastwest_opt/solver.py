@@ -13,7 +13,7 @@ import math
 import time
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import pyomo.environ as pyo
 
@@ -25,6 +25,9 @@ from eastwest_opt.network import Network, build_network
 from eastwest_opt.plan import Plan, extract_plan
 from eastwest_opt.prepare import ModelData, prepare
 from eastwest_opt.scenario import TB_PER_GBPS_HOUR, Scenario, load_scenario
+
+if TYPE_CHECKING:
+    from eastwest_opt.lagrange import Relaxation
 
 
 class Status(StrEnum):
@@ -263,9 +266,8 @@ class PlacementModel:
         start = None
         if warm_start and self._col_value is not None and len(self._col_value) == self.arrays.num_col:
             start = self._col_value
-        relaxation = None
-        best: SolveResult | None = None
-        lagrange_bound: float | None = None
+        relaxation: Relaxation | None = None
+        best: SolveResult | None = None  # the decomposition's plan, with the Lagrangian bound
         if (
             start is None
             and DECOMPOSITION
@@ -278,7 +280,6 @@ class PlacementModel:
                     self.timings["solve_s"] = outcome.seconds - self.timings.get("handover_s", 0.0)
                     return outcome
                 best = outcome
-                lagrange_bound = outcome.bound
                 if outcome.status == Status.FEASIBLE:
                     start = self._col_value
             else:
@@ -305,7 +306,7 @@ class PlacementModel:
         if out.infeasible:
             return SolveResult(Status.INFEASIBLE, None, None, None, seconds, out.model_status)
         bound = out.bound if out.bound is not None and math.isfinite(out.bound) else None
-        for valid in (lp_bound, lagrange_bound):  # bounds proven before this search stay valid
+        for valid in (lp_bound, best.bound if best else None):  # bounds proven before this search stay valid
             if valid is not None:
                 bound = valid if bound is None else max(bound, valid)
         if (out.objective is None or out.col_value is None) and start is not None and not out.infeasible:
@@ -321,7 +322,7 @@ class PlacementModel:
         status = Status.OPTIMAL if optimal else Status.FEASIBLE
         return SolveResult(status, objective, bound, gap, seconds, out.model_status)
 
-    def _run_decomposed(self, opts: SolveOptions, limit: float) -> SolveResult | Any:
+    def _run_decomposed(self, opts: SolveOptions, limit: float) -> SolveResult | Relaxation | None:
         """Relaxation, Lagrangian bound by dataset, restricted model (:mod:`eastwest_opt.lagrange`).
 
         Returns a :class:`SolveResult` (optimal: the plan is within the gap asked of the
@@ -380,7 +381,9 @@ class PlacementModel:
         termination = "Within the gap of the Lagrangian bound by dataset" if proven <= gap else out.model_status
         return SolveResult(status, objective, bound, proven, seconds, termination)
 
-    def _lp_guided_start(self, limit: float, threads: int | None, relaxation: Any = None) -> tuple[Any, float | None]:
+    def _lp_guided_start(
+        self, limit: float, threads: int | None, relaxation: Relaxation | None = None
+    ) -> tuple[Any, float | None]:
         """A starting plan rounded from the LP relaxation (:mod:`eastwest_opt.heuristic`), or None,
         and the relaxation's optimum (a valid lower bound), or None. ``relaxation`` is reused
         when the decomposition already solved it."""
