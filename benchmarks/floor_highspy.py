@@ -1,13 +1,13 @@
 """The floor for modelling overhead: the placement model built from arrays straight into highspy.
 
-The builder is :mod:`eastwest_opt.matrix`: the same mixed-integer program as
+The builder is :mod:`eastwest_opt.model.arrays`: the same mixed-integer program as
 ``eastwest_opt.model.build_model``, column for column and row for row, assembled with numpy as
 one row-wise sparse matrix and handed to HiGHS with a single ``passModel``. With
 ``prepare(..., aggregate=False)`` it is the plain model (one binary ``x`` per allowed (job, hub));
 with ``aggregate=True`` it is the grouped matrix (integer counts per group of identical jobs).
 
-    from eastwest_opt.network import build_network
-    from eastwest_opt.prepare import prepare
+    from eastwest_opt.scenario.network import build_network
+    from eastwest_opt.model.data import prepare
     data = prepare(scenario, build_network(scenario), aggregate=False)
     result = solve_floor(data, time_limit_s=120, mip_rel_gap=1e-3, threads=2)
 
@@ -20,8 +20,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from eastwest_opt.matrix import ArrayModel, build_arrays, to_highs
-from eastwest_opt.prepare import ModelData
+from eastwest_opt.model.arrays import ArrayModel, build_arrays
+from eastwest_opt.model.data import ModelData
+from eastwest_opt.solver.highs import to_highs
 
 __all__ = ["ArrayModel", "FloorResult", "build_arrays", "solve_floor", "to_highs"]
 

@@ -2,7 +2,7 @@
 
 PuLP with the CBC binary that ships in its wheel is the stack of today's best-known open
 placement optimiser. This module writes the model of ``models/placement.md`` in idiomatic PuLP
-(``LpVariable.dicts``, ``lpSum``), from the output of ``eastwest_opt.prepare.prepare`` (with
+(``LpVariable.dicts``, ``lpSum``), from the output of ``eastwest_opt.model.data.prepare`` (with
 ``aggregate=False``: the plain model, one binary ``x`` per allowed (job, hub)), and solves it
 with ``PULP_CBC_CMD``. Needs ``pip install ".[bench]"``.
 
@@ -22,8 +22,8 @@ from pathlib import Path
 
 import pulp
 
-from eastwest_opt.network import route_arcs
-from eastwest_opt.prepare import ModelData, arcs_of_routes, energy_cost_cny
+from eastwest_opt.model.data import ModelData, energy_cost_cny
+from eastwest_opt.scenario.network import route_arcs
 
 
 @dataclass
@@ -40,7 +40,7 @@ class PeerResult:
 def build_pulp(data: ModelData) -> pulp.LpProblem:
     """The placement model of ``data`` as a PuLP problem."""
     prob = pulp.LpProblem("eastwest_placement", pulp.LpMinimize)
-    jh = data.jh
+    jh = list(zip(data.pairs["group_id"], data.pairs["hub_id"], strict=True))
     size = data.group_size
     x = {}
     for i, (j, h) in enumerate(jh):
@@ -177,7 +177,7 @@ def build_pulp(data: ModelData) -> pulp.LpProblem:
     for c, a in ca:
         load[a].append(f[c, a])
     group_index = {key: g for g, key in enumerate(groups)}
-    for a, uses in arcs_of_routes(data.artifact_routes).items():
+    for a, uses in _arcs_of_routes(data).items():
         for key, p in uses:
             load[a].append(w[group_index[key], p])
     for i, a in enumerate(data.arcs):
@@ -266,3 +266,13 @@ def solve_pulp(
     if cbc is not None:
         timings["cbc_s"] = cbc
     return PeerResult(status=status, objective=objective, bound=bound, gap=gap, timings=timings)
+
+
+def _arcs_of_routes(data: ModelData) -> dict[tuple[str, str], list[tuple[tuple[str, str, float], int]]]:
+    """For each arc, the (artifact group, route index) pairs whose route crosses it."""
+    out: dict[tuple[str, str], list[tuple[tuple[str, str, float], int]]] = {}
+    for key, routes in data.artifact_routes.items():
+        for i, route in enumerate(routes):
+            for arc in route_arcs(route):
+                out.setdefault(arc, []).append((key, i))
+    return out

@@ -101,8 +101,10 @@ def child_run(variant: str, folder: Path, time_limit: float, gap: float, threads
 
 
 def _run_shipped(scenario: Any, time_limit: float, gap: float, threads: int) -> None:
+    from eastwest_opt.api import solve_model
     from eastwest_opt.errors import EastWestError
-    from eastwest_opt.solver import PlacementModel, SolveOptions, solve_model
+    from eastwest_opt.solver.placement import PlacementModel
+    from eastwest_opt.solver.status import SolveOptions
 
     t0 = time.perf_counter()
     pm = PlacementModel.build(scenario)
@@ -150,8 +152,8 @@ def _highs_split(pm: Any, solve_wall: float) -> dict[str, float]:
 def _run_floor(scenario: Any, grouped: bool, time_limit: float, gap: float, threads: int) -> None:
     from floor_highspy import build_arrays, to_highs
 
-    from eastwest_opt.network import build_network
-    from eastwest_opt.prepare import prepare
+    from eastwest_opt.model.data import prepare
+    from eastwest_opt.scenario.network import build_network
 
     t0 = time.perf_counter()
     data = prepare(scenario, build_network(scenario), aggregate=grouped)
@@ -182,8 +184,8 @@ def _run_peer(scenario: Any, time_limit: float, gap: float, threads: int) -> Non
     import pulp
     from peer_pulp import _num, _parse_log, build_pulp
 
-    from eastwest_opt.network import build_network
-    from eastwest_opt.prepare import prepare
+    from eastwest_opt.model.data import prepare
+    from eastwest_opt.scenario.network import build_network
 
     t0 = time.perf_counter()
     data = prepare(scenario, build_network(scenario), aggregate=False)

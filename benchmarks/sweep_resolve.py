@@ -35,7 +35,9 @@ from dataclasses import dataclass, field
 import numpy as np
 
 import eastwest_opt as ew
-from eastwest_opt.solver import PlacementModel, SolveOptions, solve_model
+from eastwest_opt.api import solve_model
+from eastwest_opt.solver.placement import PlacementModel
+from eastwest_opt.solver.status import SolveOptions
 from eastwest_opt.sweep_apply import apply_overrides
 from eastwest_opt.sweep_spec import Variant, load_sweep
 

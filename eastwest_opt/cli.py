@@ -171,8 +171,8 @@ def solve(
     Scenarios of 1,000 jobs or more show their progress (stage, elapsed time, current gap) on
     standard error while they solve; --quiet silences it.
     """
+    from eastwest_opt.api import solve as solve_api
     from eastwest_opt.scenario import load_scenario
-    from eastwest_opt.solver import solve as solve_api
 
     if builder not in ("auto", "pyomo", "arrays"):
         _err(f"--builder: unknown builder {builder!r}; choose auto, pyomo or arrays")
@@ -222,9 +222,9 @@ def verify(
     debug: DebugOpt = False,
 ) -> None:
     """Check a written plan against a scenario with the independent verifier."""
-    from eastwest_opt.plan import read_plan
+    from eastwest_opt.plan.plan import read_plan
+    from eastwest_opt.plan.verify import verify_plan
     from eastwest_opt.scenario import load_scenario
-    from eastwest_opt.verify import verify_plan
 
     report = _run(debug, lambda: verify_plan(load_scenario(scenario), read_plan(plan_dir)))
     if as_json:

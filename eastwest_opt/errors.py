@@ -70,7 +70,7 @@ class InfeasibleError(EastWestError):
     """The scenario has no feasible plan; ``explanation`` is a DataFrame saying why.
 
     Its columns are cause, subject, amount, unit, current and sentence: one row per
-    relaxation the scenario needs (see :mod:`eastwest_opt.explain`).
+    relaxation the scenario needs (see :mod:`eastwest_opt.plan.explain`).
     """
 
     exit_code = ExitCode.INFEASIBLE

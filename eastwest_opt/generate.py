@@ -54,7 +54,6 @@ import yaml
 
 from eastwest_opt.atomic import write_folder
 from eastwest_opt.errors import ScenarioError
-from eastwest_opt.network import build_network, route_arcs
 from eastwest_opt.scenario import (
     SCENARIO_FILE,
     TB_PER_GBPS_HOUR,
@@ -65,7 +64,8 @@ from eastwest_opt.scenario import (
     check_routes,
     load_scenario,
 )
-from eastwest_opt.schema import LIST_SEP, SCHEMAS, TABLE_ORDER, parse_table
+from eastwest_opt.scenario.network import build_network, route_arcs
+from eastwest_opt.scenario.schema import LIST_SEP, SCHEMAS, TABLE_ORDER, parse_table
 
 EAST_ORIGINS = {"bth": 0.35, "yrd": 0.40, "gba": 0.25}
 EAST_SHARE = 0.8
@@ -305,7 +305,7 @@ def generate_scenario(jobs: int, datasets: int, seed: int, *, check: bool = True
 
 def repeat_fraction(scenario: Scenario) -> float:
     """Share of jobs identical to an earlier job in every column the model reads (see prepare.GROUP_KEY)."""
-    from eastwest_opt.prepare import job_groups
+    from eastwest_opt.model.data import job_groups
 
     jobs = len(scenario.jobs)
     return 1.0 - len(job_groups(scenario)) / jobs if jobs else 0.0

@@ -35,7 +35,7 @@ import pandas as pd
 
 from eastwest_opt.errors import Problem, ScenarioError
 from eastwest_opt.geo import OUTLINE_SOURCE, aspect_for, china_outline, outline_bounds
-from eastwest_opt.plan import COST_TERMS, Plan, read_plan
+from eastwest_opt.plan.plan import COST_TERMS, Plan, read_plan
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -178,8 +178,8 @@ def report_folder(
     costs, so a plan with any violation is refused (:class:`ScenarioError`, exit code 2), as is
     a missing or broken plan folder.
     """
+    from eastwest_opt.plan.verify import verify_plan
     from eastwest_opt.scenario import load_scenario
-    from eastwest_opt.verify import verify_plan
 
     plan = read_plan(plan_dir)
     path: str | Path | None = scenario

@@ -5,7 +5,7 @@ from __future__ import annotations
 from rich.console import Console
 from rich.table import Table
 
-from eastwest_opt.plan import Plan
+from eastwest_opt.plan.plan import Plan
 from eastwest_opt.scenario import Scenario
 
 UNPLACED_SHOWN = 10  # unplaced jobs named in the terminal summary; the rest are counted

@@ -24,7 +24,7 @@ import pandas as pd
 
 from eastwest_opt.errors import InfeasibleError, Problem, ScenarioError
 from eastwest_opt.scenario import Scenario, check_references, check_routes
-from eastwest_opt.schema import SCHEMAS, TABLE_ORDER, Column, TableSchema, parse_table, split_list
+from eastwest_opt.scenario.schema import SCHEMAS, TABLE_ORDER, Column, TableSchema, parse_table, split_list
 from eastwest_opt.sweep_spec import NUMERIC, Condition, Override, SweepSpec, is_number, value_text
 
 
@@ -334,7 +334,7 @@ def _revalidate(
     if route_touch:
         found = check_routes(new)
         if found:
-            from eastwest_opt.explain import COLUMNS
+            from eastwest_opt.plan.explain import COLUMNS
 
             explanation = pd.DataFrame(
                 [

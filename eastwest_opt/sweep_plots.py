@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from eastwest_opt.plan import COST_TERMS
+from eastwest_opt.plan.plan import COST_TERMS
 from eastwest_opt.sweep_run import ordinary_permissions
 
 if TYPE_CHECKING:

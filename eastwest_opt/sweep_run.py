@@ -5,7 +5,7 @@ Workers
 -------
 :func:`solve_variant` is the one task function, the same for every executor: apply the
 variant's overrides to the (common) base scenario, look up a built
-:class:`~eastwest_opt.solver.PlacementModel` of the same :func:`structure_signature` in the
+:class:`~eastwest_opt.solver.placement.PlacementModel` of the same :func:`structure_signature` in the
 worker's :class:`ModelCache`, and if there is one write the variant's numbers into it
 (:meth:`PlacementModel.update`) and re-solve it through the persistent HiGHS interface with the
 previous solution as a MIP start; otherwise build the model and keep it. Every outcome becomes
@@ -60,7 +60,7 @@ from eastwest_opt.errors import (
     ScenarioError,
     VerificationError,
 )
-from eastwest_opt.plan import TABLES, Plan
+from eastwest_opt.plan.plan import TABLES, Plan
 from eastwest_opt.scenario import Scenario
 from eastwest_opt.sweep_apply import SelectionError, apply_overrides
 from eastwest_opt.sweep_spec import Variant
@@ -127,7 +127,8 @@ def solve_variant(
 ) -> VariantResult:
     """Apply ``variant`` to ``base``, solve it (in place when the cache holds a model of the same
     structure), and return its result. Never raises for a variant's own failure."""
-    from eastwest_opt.solver import PlacementModel, solve_model, structure_signature
+    from eastwest_opt.api import build, solve_model
+    from eastwest_opt.solver.placement import structure_signature
 
     t0 = time.perf_counter()
     record: dict[str, Any] = {
@@ -149,7 +150,7 @@ def solve_variant(
             pm.timings.clear()
             pm.timings["update_s"] = time.perf_counter() - t_apply
         else:
-            pm = PlacementModel.build(scenario)
+            pm = build(scenario)
             if cache is not None and reuse:
                 cache.put(signature, pm)
         t_model = time.perf_counter()
@@ -311,7 +312,7 @@ def _mp_context() -> Any:
     method = "forkserver" if "forkserver" in mp.get_all_start_methods() else "spawn"
     ctx = mp.get_context(method)
     if method == "forkserver":
-        ctx.set_forkserver_preload(["eastwest_opt.sweep_run", "eastwest_opt.solver"])
+        ctx.set_forkserver_preload(["eastwest_opt.sweep_run", "eastwest_opt.api"])
     return ctx
 
 

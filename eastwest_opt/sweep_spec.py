@@ -25,7 +25,7 @@ from typing import Any
 import yaml
 
 from eastwest_opt.errors import Problem, ScenarioError
-from eastwest_opt.schema import SCHEMAS, TABLE_ORDER, Column, TableSchema
+from eastwest_opt.scenario.schema import SCHEMAS, TABLE_ORDER, Column, TableSchema
 
 MAX_VARIANTS = 100_000
 PLACEHOLDER = "$value"

@@ -110,7 +110,7 @@ from typing import Any
 import pandas as pd
 
 from eastwest_opt.errors import NoSolutionError, Problem, ScenarioError
-from eastwest_opt.plan import COST_TERMS
+from eastwest_opt.plan.plan import COST_TERMS
 from eastwest_opt.scenario import Scenario, load_scenario
 from eastwest_opt.sweep_apply import SelectionError, apply_overrides, check_selections, scenario_fingerprint
 from eastwest_opt.sweep_run import (
@@ -195,7 +195,7 @@ def sweep(
         spec = load_sweep(spec)
     base = load_scenario(spec.base)
     common = _common_base(base, spec)
-    from eastwest_opt.solver import SolveOptions
+    from eastwest_opt.solver.status import SolveOptions
 
     options = SolveOptions(
         time_limit_s=time_limit_s if time_limit_s is not None else spec.time_limit_s,
@@ -303,7 +303,7 @@ def _write_spec_copy(out: Path, spec: SweepSpec) -> None:
 
 def _structure_hint(variant: Variant) -> str:
     """A cheap guess of a variant's model structure, to submit variants of one structure together
-    (the workers decide exactly, by :func:`~eastwest_opt.solver.structure_signature`)."""
+    (the workers decide exactly, by :func:`~eastwest_opt.solver.placement.structure_signature`)."""
     parts = []
     for o in variant.overrides:
         if o.op == "settings":
@@ -428,20 +428,27 @@ def pareto_variants(
 
 def pareto_ends(base: Scenario, options: Any) -> dict[str, float]:
     """Emissions and cost of the cost-optimal plan (no carbon budget), and the least emissions
-    any plan can have (the same model minimising emissions)."""
-    import pyomo.environ as pyo
+    any plan can have (the same rows and columns, minimising the emissions)."""
+    import dataclasses
 
-    from eastwest_opt.solver import PlacementModel, Status, solve_model
+    import numpy as np
+
+    from eastwest_opt.api import build, solve_model
+    from eastwest_opt.solver.status import Status
 
     scenario = base.with_settings(carbon_budget_t=None)
-    pm = PlacementModel.build(scenario, builder="pyomo")  # a second objective needs the Pyomo model
+    pm = build(scenario)
     opts = options.resolved(scenario)
     plan = solve_model(pm, opts)
     summary = plan.summary()
-    m = pm.model
-    m.objective.deactivate()
-    m.least_emissions = pyo.Objective(expr=m.emissions_t, sense=pyo.minimize)
-    result = pm.run(opts)
+    am = pm.arrays
+    emissions = np.zeros(am.num_col)
+    if am.emissions is not None:
+        emissions[am.emissions.col] = am.emissions.coef
+    least = dataclasses.replace(
+        pm, arrays=am.with_objective(emissions), model=None, builder="arrays", timings={}, _solver=None, _col_value=None
+    )
+    result = least.run(opts)
     if result.status not in (Status.OPTIMAL, Status.FEASIBLE) or result.objective is None:
         raise NoSolutionError(f"minimising emissions found no plan ({result.termination}); raise the time limit")
     return {

@@ -10,8 +10,10 @@ import pytest
 from test_bruteforce import make_instance, write_instance
 
 import eastwest_opt as ew
-from eastwest_opt.prepare import job_groups
-from eastwest_opt.solver import PlacementModel, SolveOptions, solve_model
+from eastwest_opt.api import solve_model
+from eastwest_opt.model.data import job_groups
+from eastwest_opt.solver.placement import PlacementModel
+from eastwest_opt.solver.status import SolveOptions
 
 OPTS = SolveOptions(time_limit_s=60, mip_rel_gap=0.0, threads=1)
 

@@ -15,9 +15,9 @@ import eastwest_opt as ew
 from eastwest_opt.cli import app
 from eastwest_opt.errors import OutputExistsError
 from eastwest_opt.generate import generate_scenario, repeat_fraction, write_scenario
-from eastwest_opt.network import build_network
-from eastwest_opt.prepare import job_groups, prepare
-from eastwest_opt.schema import TABLE_ORDER
+from eastwest_opt.model.data import job_groups, prepare
+from eastwest_opt.scenario.network import build_network
+from eastwest_opt.scenario.schema import TABLE_ORDER
 
 ROOT = Path(__file__).resolve().parents[1]
 EAST = {"bth", "yrd", "gba"}

@@ -10,9 +10,12 @@ from pathlib import Path
 import pytest
 
 import eastwest_opt as ew
-import eastwest_opt.solver as solver_module
+import eastwest_opt.solver.bulk as solver_module
+from eastwest_opt.api import solve_model
 from eastwest_opt.generate import generate_scenario, write_scenario
-from eastwest_opt.solver import PlacementModel, SolveOptions, solve_model
+from eastwest_opt.solver.guard import GUARD_STATUS
+from eastwest_opt.solver.placement import PlacementModel
+from eastwest_opt.solver.status import SolveOptions
 
 
 def test_solves_with_other_thread_counts_in_one_process() -> None:
@@ -36,7 +39,8 @@ def test_forked_solves_after_the_parent_ran_two_threads(monkeypatch: pytest.Monk
         assert "restricted_s" in pm.timings
     for plan in plans:
         assert plan.verified and plan.status == "optimal", plan.solver["termination"]
-        assert plan.timings["solve_s"] < 30.0
+        # the child ended by itself (HiGHS or the stop at the Lagrangian bound), not by the guard
+        assert plan.solver["termination"] != GUARD_STATUS
     assert plans[0].objective_cny == pytest.approx(plans[1].objective_cny, rel=2e-3)
 
 

@@ -160,7 +160,7 @@ def test_cli_prints_sentences_and_exits_3(tmp_path: Path) -> None:
 
 
 def test_feasible_scenario_has_empty_explanation(tmp_path: Path) -> None:
-    from eastwest_opt.explain import explain
+    from eastwest_opt.plan.explain import explain
 
     sc = tiny_scenario(
         tmp_path / "ok",

@@ -14,14 +14,17 @@ from test_bruteforce import SEEDS, BruteForce, make_instance, write_instance
 from test_matrix import _satisfies_every_row
 
 import eastwest_opt as ew
-import eastwest_opt.solver as solver_module
+import eastwest_opt.solver.bulk as solver_module
+from eastwest_opt.api import solve_model
 from eastwest_opt.generate import generate_scenario
-from eastwest_opt.guard import TARGET_STATUS, solve_guarded
-from eastwest_opt.lagrange import lagrangian_bound, restricted, row_datasets, solve_relaxation
-from eastwest_opt.matrix import ArrayModel, build_arrays, to_highs
-from eastwest_opt.network import build_network
-from eastwest_opt.prepare import prepare
-from eastwest_opt.solver import PlacementModel, SolveOptions, solve_model
+from eastwest_opt.model.arrays import ArrayModel, build_arrays
+from eastwest_opt.model.data import prepare
+from eastwest_opt.scenario.network import build_network
+from eastwest_opt.solver.guard import TARGET_STATUS, solve_guarded
+from eastwest_opt.solver.highs import to_highs
+from eastwest_opt.solver.lagrange import lagrangian_bound, restricted, row_datasets, solve_relaxation
+from eastwest_opt.solver.placement import PlacementModel
+from eastwest_opt.solver.status import SolveOptions
 
 REL = 1e-9
 NEAR = 1e-6  # the optimum HiGHS proves is within this of the true one

@@ -5,7 +5,9 @@ from __future__ import annotations
 import pytest
 
 import eastwest_opt as ew
-from eastwest_opt.solver import PlacementModel, SolveOptions, solve_model
+from eastwest_opt.api import solve_model
+from eastwest_opt.solver.placement import PlacementModel
+from eastwest_opt.solver.status import SolveOptions
 
 OPTS = SolveOptions(time_limit_s=60, mip_rel_gap=0.0)
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 import eastwest_opt as ew
-from eastwest_opt.schema import SCHEMAS
+from eastwest_opt.scenario.schema import SCHEMAS
 
 
 @pytest.fixture(scope="module")

@@ -9,7 +9,8 @@ import pytest
 from builders import tiny_scenario
 
 import eastwest_opt as ew
-from eastwest_opt.solver import PlacementModel, SolveOptions, Status
+from eastwest_opt.solver.placement import PlacementModel
+from eastwest_opt.solver.status import SolveOptions, Status
 
 
 def _hard(tmp_path: Path, n_jobs: int = 30, seed: int = 7) -> ew.Scenario:

@@ -519,7 +519,7 @@ def _dies_on_poison(variant: Variant) -> VariantResult:
 
 
 def test_a_variant_that_kills_its_worker_is_an_error_and_the_others_go_on(tmp_path: Path) -> None:
-    from eastwest_opt.solver import SolveOptions
+    from eastwest_opt.solver.status import SolveOptions
     from eastwest_opt.sweep_run import RunSettings, run_local
 
     base = ew.load_scenario(_two_hubs(tmp_path / "s"))
@@ -648,8 +648,8 @@ def test_cli_sweep(tmp_path: Path) -> None:
 def test_a_plan_the_verifier_rejects_is_an_error_not_a_solution(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import eastwest_opt.verify as verify_module
-    from eastwest_opt.verify import Violation
+    import eastwest_opt.plan.verify as verify_module
+    from eastwest_opt.plan.verdict import Violation
 
     real = verify_module.verify_plan
 
@@ -659,7 +659,9 @@ def test_a_plan_the_verifier_rejects_is_an_error_not_a_solution(
             report.violations.append(Violation("power", "hub w draws 1 MW over its grid allocation"))
         return report
 
-    monkeypatch.setattr(verify_module, "verify_plan", strict)
+    import eastwest_opt.api as api_module
+
+    monkeypatch.setattr(api_module, "verify_plan", strict)
     spec = {
         "base": str(_two_hubs(tmp_path / "s")),
         "grid": [

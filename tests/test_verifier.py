@@ -20,8 +20,8 @@ from typer.testing import CliRunner
 
 import eastwest_opt as ew
 from eastwest_opt.cli import app
-from eastwest_opt.plan import read_plan
-from eastwest_opt.verify import FAMILIES, verify_plan
+from eastwest_opt.plan.plan import read_plan
+from eastwest_opt.plan.verify import FAMILIES, verify_plan
 
 # a (origin, R1, 0.6 CNY/kWh, 0.6 kg/kWh), b (R2, 0.55, 0.3 kg/kWh, storage 73 CNY/TB-month),
 # c (R1, 0.4, grid 1.2 MW, storage 10 TB), s (serving hub, 0.9). Links a-b 10 CNY/TB at 0.3 Gbit/s

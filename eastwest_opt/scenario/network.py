@@ -16,7 +16,7 @@ from dataclasses import dataclass
 import networkx as nx
 import pandas as pd
 
-from eastwest_opt.scenario import TB_PER_GBPS_HOUR, Scenario
+from eastwest_opt.scenario.core import TB_PER_GBPS_HOUR, Scenario
 
 Arc = tuple[str, str]
 Route = tuple[str, ...]

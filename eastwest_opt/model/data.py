@@ -1,7 +1,8 @@
-"""Turn a scenario and its network into the sparse index sets and coefficients of the model.
+"""Turn a scenario and its network into the data of the model: which (job group, hub) pairs,
+replicas, staged copies, commodities and artifact routes exist, and their coefficients.
 
-Nothing here imports Pyomo: the sets are plain Python and pandas, so the verifier, the
-infeasibility explainer and other builders can share the scenario's meaning without the model.
+Nothing here imports Pyomo or HiGHS: the data is plain Python, pandas and numpy, and
+:mod:`~eastwest_opt.model.index` turns it into the index arrays every family reads.
 The structure (which variables exist) depends only on data classes, job restrictions,
 overrides and the network topology; capacities and prices are parameters, so that what-if
 variants that change only numbers can re-solve the same model.
@@ -15,8 +16,9 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
-from eastwest_opt.network import Arc, Network, Route, route_arcs
-from eastwest_opt.scenario import Scenario, allowed_hub_set, is_missing
+from eastwest_opt.scenario.checks import allowed_hub_set, is_missing
+from eastwest_opt.scenario.core import Scenario
+from eastwest_opt.scenario.network import Arc, Network, Route
 
 ANY_ZONE = "*"
 Commodity = tuple[str, str, str]  # (kind, source hub, zone)
@@ -62,10 +64,6 @@ class ModelData:
     carbon_price_cny_per_t: float
     carbon_budget_t: float | None
     zones: dict[str, frozenset[str] | None] = field(default_factory=dict)
-
-    @property
-    def jh(self) -> list[tuple[str, str]]:
-        return list(zip(self.pairs["group_id"], self.pairs["hub_id"], strict=True))
 
 
 def localization(scenario: Scenario) -> tuple[dict[str, frozenset[str] | None], dict[str, str], dict[str, bool]]:
@@ -229,109 +227,34 @@ def prepare(scenario: Scenario, network: Network, *, elastic: bool = False, aggr
     (``latency_excess_ms``), which the elastic model penalises.
     """
     hubs = scenario.hubs
-    hub_ids = list(hubs["hub_id"])
     allowed, zone_of, staging_ok = localization(scenario)
     groups = job_groups(scenario, aggregate=aggregate)
     pairs = job_hub_pairs(scenario, allowed, groups)
-    serving = dict(zip(groups["group_id"], groups["serving_hubs"], strict=True))
-    bound_of = {
-        g: (float(b) if not is_missing(b) else math.inf)
-        for g, b in zip(groups["group_id"], groups["max_latency_ms"], strict=True)
-    }
-    artifact_tb = dict(zip(groups["group_id"], groups["artifact_tb"].astype(float), strict=True))
-
-    # artifact delivery: candidate routes within each job's latency bound
-    routes: dict[ArtifactGroup, list[Route]] = {}
-    group_jobs: dict[ArtifactGroup, list[str]] = defaultdict(list)
-    keep = []
-    excess = []
-    bounds = []
-    for g, h in zip(pairs["group_id"], pairs["hub_id"], strict=True):
-        bound = bound_of[g]
-        bounds.append(bound)
-        worst = 0.0
-        if elastic:
-            for t in serving[g]:
-                worst = max(worst, network.fastest_latency_ms(h, t) - bound)
-            bound = math.inf
-        excess.append(worst if math.isfinite(worst) else 0.0)
-        ok = True
-        keys = []
-        for t in serving[g]:
-            if t == h:
-                continue
-            key = (h, t, bound)
-            if key not in routes:
-                routes[key] = network.candidate_routes(h, t, bound, scenario.artifact_paths_k)
-            if not routes[key]:
-                ok = False
-                break
-            keys.append(key)
-        keep.append(ok)
-        if ok and artifact_tb[g] > 0:
-            for key in keys:
-                group_jobs[key].append(g)
-    pairs["latency_excess_ms"] = excess
-    pairs["max_latency_ms"] = bounds
-    pairs = pairs.loc[keep].reset_index(drop=True)
-    routes = {k: v for k, v in routes.items() if k in group_jobs}
-
+    pairs, routes, group_jobs = artifact_routes(scenario, network, groups, pairs, elastic=elastic)
+    replica_hubs, staging_hubs, dataset_regions = dataset_hubs(scenario, allowed, staging_ok)
+    commodities = traffic_commodities(scenario, network, allowed, zone_of, replica_hubs, staging_hubs)
     ds = scenario.datasets.set_index("dataset_id")
-    replica_hubs: dict[str, list[str]] = {}
-    staging_hubs: dict[str, list[str]] = {}
-    dataset_regions: dict[str, list[str]] = {}
-    region = dict(zip(hubs["hub_id"], hubs["grid_region"], strict=True))
-    for d in ds.index:
-        hubs_ok = allowed[d]
-        candidates = [h for h in hub_ids if hubs_ok is None or h in hubs_ok]
-        replica_hubs[d] = candidates
-        origin = ds.at[d, "origin_hub"]
-        staging_hubs[d] = [h for h in candidates if h != origin] if staging_ok[d] else []
-        if int(ds.at[d, "min_grid_regions"]) >= 2:
-            dataset_regions[d] = sorted({region[h] for h in candidates})
-
-    # traffic commodities: (kind, source hub, zone) over the arcs inside the zone
-    zones: dict[str, frozenset[str] | None] = {}
-    for d in ds.index:
-        zones[zone_of[d]] = allowed[d]
-    commodities: dict[Commodity, list[Arc]] = {}
-    for d in ds.index:
-        arcs = network.zone_arcs(allowed[d])
-        if not arcs:
-            continue
-        z = zone_of[d]
-        if len(replica_hubs[d]) > 1:
-            commodities.setdefault(("replication", ds.at[d, "origin_hub"], z), arcs)
-        if staging_hubs[d]:
-            for r in replica_hubs[d]:
-                commodities.setdefault(("staging", r, z), arcs)
-
     arcs_df = network.arcs
-    inventory = {
-        (h, k): float(c)
-        for h, k, c in zip(
-            scenario.hub_accelerators["hub_id"],
-            scenario.hub_accelerators["accel_id"],
-            scenario.hub_accelerators["count"],
-            strict=True,
-        )
-    }
+    ha = scenario.hub_accelerators
+    inventory = {(h, k): float(c) for h, k, c in zip(ha["hub_id"], ha["accel_id"], ha["count"], strict=True)}
     penalty: dict[str, float] = {}
     if scenario.allow_unplaced:
         for g, p in zip(groups["group_id"], groups["unplaced_penalty_cny"], strict=True):
             if not is_missing(p):
                 penalty[g] = float(p)
+
+    def by_hub(column: str) -> dict[str, float]:
+        return dict(zip(hubs["hub_id"], hubs[column].astype(float), strict=True))
+
     return ModelData(
-        hubs=hub_ids,
-        hub_region=region,
-        pue=dict(zip(hubs["hub_id"], hubs["pue"].astype(float), strict=True)),
-        price_cny_per_kwh=dict(zip(hubs["hub_id"], hubs["price_cny_per_kwh"].astype(float), strict=True)),
-        grid_mw=dict(zip(hubs["hub_id"], hubs["grid_mw"].astype(float), strict=True)),
-        storage_tb=dict(zip(hubs["hub_id"], hubs["storage_tb"].astype(float), strict=True)),
-        carbon_kg_per_kwh=dict(zip(hubs["hub_id"], hubs["carbon_kg_per_kwh"].astype(float), strict=True)),
-        storage_price_cny_per_tb_month=dict(
-            zip(hubs["hub_id"], hubs["storage_price_cny_per_tb_month"].astype(float), strict=True)
-        ),
+        hubs=list(hubs["hub_id"]),
+        hub_region=dict(zip(hubs["hub_id"], hubs["grid_region"], strict=True)),
+        pue=by_hub("pue"),
+        price_cny_per_kwh=by_hub("price_cny_per_kwh"),
+        grid_mw=by_hub("grid_mw"),
+        storage_tb=by_hub("storage_tb"),
+        carbon_kg_per_kwh=by_hub("carbon_kg_per_kwh"),
+        storage_price_cny_per_tb_month=by_hub("storage_price_cny_per_tb_month"),
         storage_months=scenario.storage_months,
         inventory=inventory,
         arcs=list(arcs_df.index),
@@ -354,19 +277,102 @@ def prepare(scenario: Scenario, network: Network, *, elastic: bool = False, aggr
         dataset_regions=dataset_regions,
         commodities=commodities,
         artifact_routes=routes,
-        artifact_jobs=dict(group_jobs),
-        artifact_tb=artifact_tb,
+        artifact_jobs=group_jobs,
+        artifact_tb=dict(zip(groups["group_id"], groups["artifact_tb"].astype(float), strict=True)),
         carbon_price_cny_per_t=scenario.carbon_price_cny_per_t,
         carbon_budget_t=scenario.carbon_budget_t,
-        zones=zones,
+        zones={zone_of[d]: allowed[d] for d in ds.index},
     )
 
 
-def arcs_of_routes(routes: dict[ArtifactGroup, list[Route]]) -> dict[Arc, list[tuple[ArtifactGroup, int]]]:
-    """For each arc, the (artifact group, route index) pairs whose route crosses it."""
-    out: dict[Arc, list[tuple[ArtifactGroup, int]]] = defaultdict(list)
-    for key, rs in routes.items():
-        for i, r in enumerate(rs):
-            for arc in route_arcs(r):
-                out[arc].append((key, i))
-    return out
+def artifact_routes(
+    scenario: Scenario, network: Network, groups: pd.DataFrame, pairs: pd.DataFrame, *, elastic: bool
+) -> tuple[pd.DataFrame, dict[ArtifactGroup, list[Route]], dict[ArtifactGroup, list[str]]]:
+    """Candidate artifact routes within each job's latency bound, and the pairs that have them.
+
+    A (group, hub) pair stays only if every serving hub of the group has a route from the hub
+    within the bound (elastic: any route, the excess recorded). Returns the pairs kept (with
+    ``latency_excess_ms`` and ``max_latency_ms``), the routes of each artifact group
+    (training hub, serving hub, bound) and the job groups whose artifacts each carries.
+    """
+    serving = dict(zip(groups["group_id"], groups["serving_hubs"], strict=True))
+    bound_of = {
+        g: (float(b) if not is_missing(b) else math.inf)
+        for g, b in zip(groups["group_id"], groups["max_latency_ms"], strict=True)
+    }
+    artifact_tb = dict(zip(groups["group_id"], groups["artifact_tb"].astype(float), strict=True))
+    routes: dict[ArtifactGroup, list[Route]] = {}
+    group_jobs: dict[ArtifactGroup, list[str]] = defaultdict(list)
+    keep, excess, bounds = [], [], []
+    for g, h in zip(pairs["group_id"], pairs["hub_id"], strict=True):
+        bound = bound_of[g]
+        bounds.append(bound)
+        worst = 0.0
+        if elastic:
+            for t in serving[g]:
+                worst = max(worst, network.fastest_latency_ms(h, t) - bound)
+            bound = math.inf
+        excess.append(worst if math.isfinite(worst) else 0.0)
+        keys = [(h, t, bound) for t in serving[g] if t != h]
+        for key in keys:
+            if key not in routes:
+                routes[key] = network.candidate_routes(key[0], key[1], bound, scenario.artifact_paths_k)
+        ok = all(routes[key] for key in keys)
+        keep.append(ok)
+        if ok and artifact_tb[g] > 0:
+            for key in keys:
+                group_jobs[key].append(g)
+    pairs["latency_excess_ms"] = excess
+    pairs["max_latency_ms"] = bounds
+    pairs = pairs.loc[keep].reset_index(drop=True)
+    return pairs, {k: v for k, v in routes.items() if k in group_jobs}, dict(group_jobs)
+
+
+def dataset_hubs(
+    scenario: Scenario, allowed: dict[str, frozenset[str] | None], staging_ok: dict[str, bool]
+) -> tuple[dict[str, list[str]], dict[str, list[str]], dict[str, list[str]]]:
+    """Per dataset: hubs that may keep a durable replica, hubs that may hold a staged copy,
+    and (for datasets that must span two or more) the grid regions those hubs lie in."""
+    hubs = scenario.hubs
+    hub_ids = list(hubs["hub_id"])
+    region = dict(zip(hubs["hub_id"], hubs["grid_region"], strict=True))
+    replica_hubs: dict[str, list[str]] = {}
+    staging_hubs: dict[str, list[str]] = {}
+    dataset_regions: dict[str, list[str]] = {}
+    for d, origin, spread in zip(
+        scenario.datasets["dataset_id"],
+        scenario.datasets["origin_hub"],
+        scenario.datasets["min_grid_regions"],
+        strict=True,
+    ):
+        hubs_ok = allowed[d]
+        candidates = [h for h in hub_ids if hubs_ok is None or h in hubs_ok]
+        replica_hubs[d] = candidates
+        staging_hubs[d] = [h for h in candidates if h != origin] if staging_ok[d] else []
+        if int(spread) >= 2:
+            dataset_regions[d] = sorted({region[h] for h in candidates})
+    return replica_hubs, staging_hubs, dataset_regions
+
+
+def traffic_commodities(
+    scenario: Scenario,
+    network: Network,
+    allowed: dict[str, frozenset[str] | None],
+    zone_of: dict[str, str],
+    replica_hubs: dict[str, list[str]],
+    staging_hubs: dict[str, list[str]],
+) -> dict[Commodity, list[Arc]]:
+    """Traffic commodities (kind, source hub, zone), each over the arcs inside its zone: the
+    replication from each origin, and the staging from each hub that may keep a replica."""
+    commodities: dict[Commodity, list[Arc]] = {}
+    for d, origin in zip(scenario.datasets["dataset_id"], scenario.datasets["origin_hub"], strict=True):
+        arcs = network.zone_arcs(allowed[d])
+        if not arcs:
+            continue
+        z = zone_of[d]
+        if len(replica_hubs[d]) > 1:
+            commodities.setdefault(("replication", origin, z), arcs)
+        if staging_hubs[d]:
+            for r in replica_hubs[d]:
+                commodities.setdefault(("staging", r, z), arcs)
+    return commodities

@@ -7,7 +7,7 @@ dataset"); this module holds the mathematics, :mod:`eastwest_opt.solver` the seq
 of its job groups, ``y``, ``s``, ``z`` and ``q`` of ``d``) except the traffic ``f`` and artifact
 routes ``w``. The rows ``assignment``, ``replica_count``, ``region_cover``, ``region_spread``,
 ``data_gravity``, ``staging_supply`` and ``staging_source`` each touch one dataset; the rows in
-:data:`LINKING_ROWS` (``hub_power``, ``accelerator_inventory``, ``storage``,
+families that declare themselves linking (``hub_power``, ``accelerator_inventory``, ``storage``,
 ``flow_conservation``, ``link_capacity``, ``artifact_delivery``, ``carbon_budget``) tie
 datasets together. With ``X_d`` the integer points of dataset ``d``'s own rows, the model is
 
@@ -47,17 +47,9 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from eastwest_opt.matrix import ArrayModel, pass_model, to_highs
+from eastwest_opt.model.arrays import ArrayModel
+from eastwest_opt.solver.highs import new_highs, pass_model, to_highs
 
-LINKING_ROWS = (
-    "hub_power",
-    "accelerator_inventory",
-    "storage",
-    "flow_conservation",
-    "link_capacity",
-    "artifact_delivery",
-    "carbon_budget",
-)
 INTEGRAL_TOL = 1e-6  # an integer column within this of an integer counts as integral
 
 
@@ -111,12 +103,10 @@ def solve_relaxation(
 
 
 def _linking_mask(am: ArrayModel) -> np.ndarray:
-    mask = np.zeros(am.num_row, dtype=bool)
-    for name in LINKING_ROWS:
-        if name in am.row_blocks:
-            first, end = am.row_blocks[name]
-            mask[first:end] = True
-    return mask
+    """The rows that tie datasets together, as each constraint family declares them."""
+    if am.row_linking is None:
+        return np.ones(am.num_row, dtype=bool)
+    return am.row_linking
 
 
 def _row_of_entry(am: ArrayModel) -> np.ndarray:
@@ -191,8 +181,6 @@ def _block_minimum(
     integrality, or ``None`` if it gave none. Blocks run with HiGHS's default ``threads``,
     which any running scheduler accepts (a block is far too small to gain from threads)."""
     import highspy
-
-    from eastwest_opt.highs_process import new_highs
 
     local[cols] = np.arange(len(cols))
     starts = am.start[rows]

@@ -12,12 +12,10 @@ from __future__ import annotations
 import itertools
 import math
 from collections import defaultdict
-from dataclasses import dataclass, field
 
-import pandas as pd
-
-from eastwest_opt.plan import COST_TERMS, ROUTE_SEP, Plan
-from eastwest_opt.scenario import TB_PER_GBPS_HOUR, Scenario
+from eastwest_opt.plan.plan import COST_TERMS, ROUTE_SEP, Plan
+from eastwest_opt.plan.verdict import VerificationReport, Violation
+from eastwest_opt.scenario.core import TB_PER_GBPS_HOUR, Scenario
 
 FAMILIES = (
     "assignment",
@@ -39,40 +37,6 @@ MW_TOL = 1e-6
 CNY_TOL = 1.0
 
 
-@dataclass(frozen=True)
-class Violation:
-    """One violated constraint (or objective mismatch) of a plan."""
-
-    family: str
-    message: str
-
-    def __str__(self) -> str:
-        return f"[{self.family}] {self.message}"
-
-
-@dataclass
-class VerificationReport:
-    """The verifier's verdict: the violations found and the objective it recomputed."""
-
-    violations: list[Violation] = field(default_factory=list)
-    costs_cny: dict[str, float] = field(default_factory=dict)
-
-    @property
-    def ok(self) -> bool:
-        return not self.violations
-
-    def by_family(self) -> dict[str, list[Violation]]:
-        out: dict[str, list[Violation]] = defaultdict(list)
-        for v in self.violations:
-            out[v.family].append(v)
-        return dict(out)
-
-    def table(self) -> pd.DataFrame:
-        return pd.DataFrame(
-            [{"family": v.family, "message": v.message} for v in self.violations], columns=["family", "message"]
-        )
-
-
 def _over(value: float, limit: float, abs_tol: float) -> bool:
     return value > limit + abs_tol + REL_TOL * abs(limit)
 
@@ -81,7 +45,10 @@ def _differs(a: float, b: float, abs_tol: float) -> bool:
     return abs(a - b) > abs_tol + REL_TOL * max(abs(a), abs(b))
 
 
-class _Checker:
+class _Facts:
+    """The scenario's raw tables as plain lookups, and what follows from them for one job or
+    dataset, derived again here without the model's prepared index sets."""
+
     def __init__(self, scenario: Scenario, plan: Plan) -> None:
         self.sc = scenario
         self.plan = plan
@@ -117,7 +84,6 @@ class _Checker:
     def fail(self, family: str, message: str) -> None:
         self.violations.append(Violation(family, message))
 
-    # -- raw-data derivations, written independently of prepare.py -------------------
     def allowed_hubs(self, dataset_id: str) -> set[str]:
         ds = self.ds_rows[dataset_id]
         rule = str(self.class_rows[ds["class_id"]]["allowed_hubs"]).strip()
@@ -169,145 +135,12 @@ class _Checker:
             "carbon_t": carbon,
         }
 
-    # -- families -----------------------------------------------------------------
-    def run(self) -> VerificationReport:
-        p = self.plan
-        placements = p.placements
-        rows = {}
-        for row in placements.itertuples(index=False):
-            if row.job_id in rows:
-                self.fail(
-                    "assignment", f"job {row.job_id!r} appears {int((placements['job_id'] == row.job_id).sum())} times"
-                )
-            rows[row.job_id] = row
-        for j in self.jobs.index:
-            if j not in rows:
-                self.fail("assignment", f"job {j!r} is missing from the plan")
-        for j in rows:
-            if j not in self.jobs.index:
-                self.fail("assignment", f"plan names unknown job {j!r}")
-        placed: dict[str, str] = {}
-        unplaced: list[str] = []
-        for j, row in rows.items():
-            if j not in self.jobs.index:
-                continue
-            hub = str(row.hub_id) if isinstance(row.hub_id, str) else ""
-            if row.status == "placed" and hub in self.hubs.index:
-                placed[j] = hub
-            elif row.status == "unplaced" and not hub:
-                unplaced.append(j)
-            else:
-                self.fail("assignment", f"job {j!r} has status {row.status!r} at hub {hub!r}")
-        for j in unplaced:
-            penalty = self.job_rows[j]["unplaced_penalty_cny"]
-            if not self.sc.allow_unplaced or _nan(penalty):
-                self.fail("assignment", f"job {j!r} is unplaced but must be placed")
 
-        replicas = p.replicas
-        durable: dict[str, set[str]] = defaultdict(set)
-        staged: dict[str, set[str]] = defaultdict(set)
-        for r in replicas.itertuples(index=False):
-            if r.dataset_id not in self.datasets.index or r.hub_id not in self.hubs.index:
-                self.fail("durable_replicas", f"replica of unknown dataset or hub: {r.dataset_id!r} at {r.hub_id!r}")
-                continue
-            (durable if r.kind == "durable" else staged)[r.dataset_id].add(r.hub_id)
+class _TrafficChecks(_Facts):
+    """The checks of what moves over the backbone: traffic, artifacts and link loads."""
 
-        # localization
-        for j, h in placed.items():
-            d = self.job_rows[j]["dataset_id"]
-            if h not in self.allowed_hubs(d):
-                self.fail("localization", f"job {j!r} trains at {h}, outside the hubs its data class allows")
-            restrict = self.job_rows[j]["allowed_hubs"]
-            if restrict and h not in restrict:
-                self.fail("localization", f"job {j!r} trains at {h}, outside its allowed hubs {';'.join(restrict)}")
-        for d, hs in durable.items():
-            for h in sorted(hs - self.allowed_hubs(d)):
-                self.fail("localization", f"dataset {d!r} keeps a replica at {h}, outside the hubs its class allows")
-        for d, hs in staged.items():
-            if not self.staging_allowed(d):
-                self.fail(
-                    "localization", f"dataset {d!r} is staged at {', '.join(sorted(hs))} but its class forbids staging"
-                )
-            for h in sorted(hs - self.allowed_hubs(d)):
-                self.fail("localization", f"dataset {d!r} is staged at {h}, outside the hubs its class allows")
-
-        # durable replicas
-        region = self.hubs["grid_region"].to_dict()
-        for d, ds in self.datasets.iterrows():
-            hs = durable.get(d, set())
-            if ds["origin_hub"] not in hs:
-                self.fail("durable_replicas", f"dataset {d!r} has no replica at its origin {ds['origin_hub']}")
-            if len(hs) < int(ds["min_replicas"]):
-                self.fail(
-                    "durable_replicas", f"dataset {d!r} keeps {len(hs)} replica(s), needs {int(ds['min_replicas'])}"
-                )
-            regions = {region[h] for h in hs}
-            if len(regions) < int(ds["min_grid_regions"]):
-                self.fail(
-                    "durable_replicas",
-                    f"dataset {d!r} spans {len(regions)} grid region(s), needs {int(ds['min_grid_regions'])}",
-                )
-
-        # staging and data gravity
-        for j, h in placed.items():
-            d = self.job_rows[j]["dataset_id"]
-            if h not in durable.get(d, set()) and h not in staged.get(d, set()):
-                self.fail("staging", f"job {j!r} trains at {h} where dataset {d!r} has neither replica nor staged copy")
-        staging_in: dict[tuple[str, str], float] = defaultdict(float)
-        for s in p.staging.itertuples(index=False):
-            staging_in[s.dataset_id, s.to_hub] += float(s.tb)
-            if s.from_hub not in durable.get(s.dataset_id, set()):
-                self.fail(
-                    "staging",
-                    f"staged copy of {s.dataset_id!r} at {s.to_hub} comes from {s.from_hub}, "
-                    "which holds no durable replica",
-                )
-            if s.to_hub not in staged.get(s.dataset_id, set()):
-                self.fail("staging", f"staging transfer of {s.dataset_id!r} to {s.to_hub}, which holds no staged copy")
-        for d, hs in staged.items():
-            size = float(self.ds_rows[d]["size_tb"])
-            for h in hs:
-                if _differs(staging_in[d, h], size, TB_TOL):
-                    self.fail(
-                        "staging",
-                        f"staged copy of {d!r} at {h} receives {staging_in[d, h]:.6g} TB, its size is {size:g} TB",
-                    )
-
-        # hub power, accelerators, storage, carbon, energy cost
-        meter: dict[str, float] = defaultdict(float)
-        accel: dict[tuple[str, str], float] = defaultdict(float)
-        energy_cost = carbon_t = 0.0
-        for j, h in placed.items():
-            a = self.job_at(j, h)
-            meter[h] += float(a["meter_mw"])
-            accel[h, str(a["accel"])] += float(a["count"])
-            energy_cost += float(a["energy_cost"])
-            carbon_t += float(a["carbon_t"])
-        for h, mw in meter.items():
-            limit = float(self.hub_rows[h]["grid_mw"])
-            if _over(mw, limit, MW_TOL):
-                self.fail("hub_power", f"hub {h} draws {mw:.4f} MW (IT x PUE), its grid allocation is {limit:g} MW")
-        for (h, k), n in accel.items():
-            inv = self.inventory.get((h, k), 0.0)
-            if _over(n, inv, 1e-9):
-                self.fail("accelerator_inventory", f"hub {h} uses {n:g} {k} accelerators, it has {inv:g}")
-        used_tb: dict[str, float] = defaultdict(float)
-        storage_cost = 0.0
-        months = self.sc.storage_months
-        for d, hs in list(durable.items()) + list(staged.items()):
-            size = float(self.ds_rows[d]["size_tb"])
-            for h in hs:
-                used_tb[h] += size
-                storage_cost += size * float(self.hub_rows[h]["storage_price_cny_per_tb_month"]) * months
-        for h, tb in used_tb.items():
-            cap = float(self.hub_rows[h]["storage_tb"])
-            if _over(tb, cap, TB_TOL):
-                self.fail("storage", f"hub {h} stores {tb:g} TB, its storage is {cap:g} TB")
-        if self.sc.carbon_budget_t is not None and _over(carbon_t, self.sc.carbon_budget_t, 1e-6):
-            self.fail("carbon_budget", f"emissions {carbon_t:.3f} t exceed the budget {self.sc.carbon_budget_t:g} t")
-
-        arc_load = self.check_traffic(durable, staged)
-        self.check_artifacts(placed, arc_load)
+    def check_link_capacity(self, arc_load: dict[tuple[str, str], float]) -> float:
+        """link_capacity: each arc's load within its capacity; returns the transfer cost."""
         transfer_cost = 0.0
         for arc, tb in arc_load.items():
             attrs = self.links.get(arc)
@@ -319,32 +152,7 @@ class _Checker:
                     "link_capacity",
                     f"arc {arc[0]}->{arc[1]} carries {tb:.6g} TB, capacity {attrs['capacity_tb']:.6g} TB",
                 )
-
-        self.check_reported_link_flows(arc_load)
-
-        unplaced_cost = sum(
-            float(self.job_rows[j]["unplaced_penalty_cny"])
-            for j in unplaced
-            if not _nan(self.job_rows[j]["unplaced_penalty_cny"])
-        )
-        costs = {
-            "energy": energy_cost,
-            "carbon": carbon_t * self.sc.carbon_price_cny_per_t,
-            "storage": storage_cost,
-            "transfer": transfer_cost,
-            "unplaced_penalty": unplaced_cost,
-        }
-        costs["total"] = sum(costs[t] for t in COST_TERMS)
-        reported = dict(zip(p.costs["term"], p.costs["cost_cny"], strict=True)) if len(p.costs) else {}
-        for term, value in costs.items():
-            if _differs(float(reported.get(term, math.nan)), value, CNY_TOL):
-                self.fail(
-                    "objective",
-                    f"{term} cost reported {float(reported.get(term, math.nan)):.2f} CNY, recomputed {value:.2f} CNY",
-                )
-        if _differs(float(p.objective_cny), costs["total"], CNY_TOL):
-            self.fail("objective", f"objective reported {p.objective_cny:.2f} CNY, recomputed {costs['total']:.2f} CNY")
-        return VerificationReport(self.violations, costs)
+        return transfer_cost
 
     def check_reported_link_flows(self, arc_load: dict[tuple[str, str], float]) -> None:
         """link_capacity, as reported: the plan's link_flows table (what a planner reads and the
@@ -449,6 +257,202 @@ class _Checker:
                     f"artifacts from {h} to {t} (bound {b:g} ms): routes carry "
                     f"{delivered.get(key, 0.0):.6g} TB, jobs need {demand.get(key, 0.0):.6g} TB",
                 )
+
+
+class _Checker(_TrafficChecks):
+    """Every family's check, each in its own method, recording violations as it goes."""
+
+    def run(self) -> VerificationReport:
+        """Check every family in turn; the objective last, from the costs recomputed on the way."""
+        placed, unplaced = self.check_assignment()
+        durable, staged = self.read_replicas()
+        self.check_localization(placed, durable, staged)
+        self.check_durable_replicas(durable)
+        self.check_staging(placed, durable, staged)
+        costs = self.check_capacities(placed)
+        costs["storage"] = self.check_storage(durable, staged)
+        costs["carbon"] = self.check_carbon_budget(costs.pop("carbon_t"))
+        arc_load = self.check_traffic(durable, staged)
+        self.check_artifacts(placed, arc_load)
+        costs["transfer"] = self.check_link_capacity(arc_load)
+        self.check_reported_link_flows(arc_load)
+        costs["unplaced_penalty"] = sum(
+            float(self.job_rows[j]["unplaced_penalty_cny"])
+            for j in unplaced
+            if not _nan(self.job_rows[j]["unplaced_penalty_cny"])
+        )
+        costs = {t: costs[t] for t in COST_TERMS}
+        costs["total"] = sum(costs[t] for t in COST_TERMS)
+        self.check_objective(costs)
+        return VerificationReport(self.violations, costs)
+
+    def check_assignment(self) -> tuple[dict[str, str], list[str]]:
+        """assignment: every job once, placed at a known hub or unplaced where that is allowed."""
+        placements = self.plan.placements
+        rows = {}
+        for row in placements.itertuples(index=False):
+            if row.job_id in rows:
+                self.fail(
+                    "assignment", f"job {row.job_id!r} appears {int((placements['job_id'] == row.job_id).sum())} times"
+                )
+            rows[row.job_id] = row
+        for j in self.jobs.index:
+            if j not in rows:
+                self.fail("assignment", f"job {j!r} is missing from the plan")
+        for j in rows:
+            if j not in self.jobs.index:
+                self.fail("assignment", f"plan names unknown job {j!r}")
+        placed: dict[str, str] = {}
+        unplaced: list[str] = []
+        for j, row in rows.items():
+            if j not in self.jobs.index:
+                continue
+            hub = str(row.hub_id) if isinstance(row.hub_id, str) else ""
+            if row.status == "placed" and hub in self.hubs.index:
+                placed[j] = hub
+            elif row.status == "unplaced" and not hub:
+                unplaced.append(j)
+            else:
+                self.fail("assignment", f"job {j!r} has status {row.status!r} at hub {hub!r}")
+        for j in unplaced:
+            penalty = self.job_rows[j]["unplaced_penalty_cny"]
+            if not self.sc.allow_unplaced or _nan(penalty):
+                self.fail("assignment", f"job {j!r} is unplaced but must be placed")
+        return placed, unplaced
+
+    def read_replicas(self) -> tuple[dict[str, set[str]], dict[str, set[str]]]:
+        """The durable replicas and staged copies of the plan, by dataset."""
+        durable: dict[str, set[str]] = defaultdict(set)
+        staged: dict[str, set[str]] = defaultdict(set)
+        for r in self.plan.replicas.itertuples(index=False):
+            if r.dataset_id not in self.datasets.index or r.hub_id not in self.hubs.index:
+                self.fail("durable_replicas", f"replica of unknown dataset or hub: {r.dataset_id!r} at {r.hub_id!r}")
+                continue
+            (durable if r.kind == "durable" else staged)[r.dataset_id].add(r.hub_id)
+        return durable, staged
+
+    def check_localization(
+        self, placed: dict[str, str], durable: dict[str, set[str]], staged: dict[str, set[str]]
+    ) -> None:
+        """localization: jobs, replicas and staged copies only at hubs their data class allows."""
+        for j, h in placed.items():
+            d = self.job_rows[j]["dataset_id"]
+            if h not in self.allowed_hubs(d):
+                self.fail("localization", f"job {j!r} trains at {h}, outside the hubs its data class allows")
+            restrict = self.job_rows[j]["allowed_hubs"]
+            if restrict and h not in restrict:
+                self.fail("localization", f"job {j!r} trains at {h}, outside its allowed hubs {';'.join(restrict)}")
+        for d, hs in durable.items():
+            for h in sorted(hs - self.allowed_hubs(d)):
+                self.fail("localization", f"dataset {d!r} keeps a replica at {h}, outside the hubs its class allows")
+        for d, hs in staged.items():
+            if not self.staging_allowed(d):
+                self.fail(
+                    "localization", f"dataset {d!r} is staged at {', '.join(sorted(hs))} but its class forbids staging"
+                )
+            for h in sorted(hs - self.allowed_hubs(d)):
+                self.fail("localization", f"dataset {d!r} is staged at {h}, outside the hubs its class allows")
+
+    def check_durable_replicas(self, durable: dict[str, set[str]]) -> None:
+        """durable_replicas: the origin keeps one, enough replicas, across enough grid regions."""
+        region = self.hubs["grid_region"].to_dict()
+        for d, ds in self.ds_rows.items():
+            hs = durable.get(d, set())
+            if ds["origin_hub"] not in hs:
+                self.fail("durable_replicas", f"dataset {d!r} has no replica at its origin {ds['origin_hub']}")
+            if len(hs) < int(ds["min_replicas"]):
+                self.fail(
+                    "durable_replicas", f"dataset {d!r} keeps {len(hs)} replica(s), needs {int(ds['min_replicas'])}"
+                )
+            regions = {region[h] for h in hs}
+            if len(regions) < int(ds["min_grid_regions"]):
+                self.fail(
+                    "durable_replicas",
+                    f"dataset {d!r} spans {len(regions)} grid region(s), needs {int(ds['min_grid_regions'])}",
+                )
+
+    def check_staging(self, placed: dict[str, str], durable: dict[str, set[str]], staged: dict[str, set[str]]) -> None:
+        """staging and data gravity: jobs train where their data is; staged copies come whole
+        from hubs that keep a durable replica."""
+        for j, h in placed.items():
+            d = self.job_rows[j]["dataset_id"]
+            if h not in durable.get(d, set()) and h not in staged.get(d, set()):
+                self.fail("staging", f"job {j!r} trains at {h} where dataset {d!r} has neither replica nor staged copy")
+        staging_in: dict[tuple[str, str], float] = defaultdict(float)
+        for s in self.plan.staging.itertuples(index=False):
+            staging_in[s.dataset_id, s.to_hub] += float(s.tb)
+            if s.from_hub not in durable.get(s.dataset_id, set()):
+                self.fail(
+                    "staging",
+                    f"staged copy of {s.dataset_id!r} at {s.to_hub} comes from {s.from_hub}, "
+                    "which holds no durable replica",
+                )
+            if s.to_hub not in staged.get(s.dataset_id, set()):
+                self.fail("staging", f"staging transfer of {s.dataset_id!r} to {s.to_hub}, which holds no staged copy")
+        for d, hs in staged.items():
+            size = float(self.ds_rows[d]["size_tb"])
+            for h in hs:
+                if _differs(staging_in[d, h], size, TB_TOL):
+                    self.fail(
+                        "staging",
+                        f"staged copy of {d!r} at {h} receives {staging_in[d, h]:.6g} TB, its size is {size:g} TB",
+                    )
+
+    def check_capacities(self, placed: dict[str, str]) -> dict[str, float]:
+        """hub_power and accelerator_inventory; returns the energy cost and the emissions (t)."""
+        meter: dict[str, float] = defaultdict(float)
+        accel: dict[tuple[str, str], float] = defaultdict(float)
+        energy_cost = carbon_t = 0.0
+        for j, h in placed.items():
+            a = self.job_at(j, h)
+            meter[h] += float(a["meter_mw"])
+            accel[h, str(a["accel"])] += float(a["count"])
+            energy_cost += float(a["energy_cost"])
+            carbon_t += float(a["carbon_t"])
+        for h, mw in meter.items():
+            limit = float(self.hub_rows[h]["grid_mw"])
+            if _over(mw, limit, MW_TOL):
+                self.fail("hub_power", f"hub {h} draws {mw:.4f} MW (IT x PUE), its grid allocation is {limit:g} MW")
+        for (h, k), n in accel.items():
+            inv = self.inventory.get((h, k), 0.0)
+            if _over(n, inv, 1e-9):
+                self.fail("accelerator_inventory", f"hub {h} uses {n:g} {k} accelerators, it has {inv:g}")
+        return {"energy": energy_cost, "carbon_t": carbon_t}
+
+    def check_carbon_budget(self, carbon_t: float) -> float:
+        """carbon_budget: emissions within the budget, if one is set; returns the carbon cost."""
+        if self.sc.carbon_budget_t is not None and _over(carbon_t, self.sc.carbon_budget_t, 1e-6):
+            self.fail("carbon_budget", f"emissions {carbon_t:.3f} t exceed the budget {self.sc.carbon_budget_t:g} t")
+        return carbon_t * self.sc.carbon_price_cny_per_t
+
+    def check_storage(self, durable: dict[str, set[str]], staged: dict[str, set[str]]) -> float:
+        """storage: replicas and copies fit each hub; returns the storage cost."""
+        used_tb: dict[str, float] = defaultdict(float)
+        storage_cost = 0.0
+        months = self.sc.storage_months
+        for d, hs in list(durable.items()) + list(staged.items()):
+            size = float(self.ds_rows[d]["size_tb"])
+            for h in hs:
+                used_tb[h] += size
+                storage_cost += size * float(self.hub_rows[h]["storage_price_cny_per_tb_month"]) * months
+        for h, tb in used_tb.items():
+            cap = float(self.hub_rows[h]["storage_tb"])
+            if _over(tb, cap, TB_TOL):
+                self.fail("storage", f"hub {h} stores {tb:g} TB, its storage is {cap:g} TB")
+        return storage_cost
+
+    def check_objective(self, costs: dict[str, float]) -> None:
+        """objective: each cost term and the total as reported, against the recomputed costs."""
+        p = self.plan
+        reported = dict(zip(p.costs["term"], p.costs["cost_cny"], strict=True)) if len(p.costs) else {}
+        for term, value in costs.items():
+            if _differs(float(reported.get(term, math.nan)), value, CNY_TOL):
+                self.fail(
+                    "objective",
+                    f"{term} cost reported {float(reported.get(term, math.nan)):.2f} CNY, recomputed {value:.2f} CNY",
+                )
+        if _differs(float(p.objective_cny), costs["total"], CNY_TOL):
+            self.fail("objective", f"objective reported {p.objective_cny:.2f} CNY, recomputed {costs['total']:.2f} CNY")
 
 
 def _nan(v: object) -> bool:

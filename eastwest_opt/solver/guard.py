@@ -43,8 +43,7 @@ def _child(arrays: Any, options: dict[str, Any], start: np.ndarray | None, conn:
     """Runs in the child: solve, stream improving plans and progress, then the final answer."""
     import highspy
 
-    from eastwest_opt.highs_process import after_fork
-    from eastwest_opt.matrix import to_highs
+    from eastwest_opt.solver.highs import after_fork, to_highs
 
     after_fork()
     h = to_highs(
@@ -111,7 +110,7 @@ def solve_guarded(
     child_time_limit_s: float | None = None,
     stop_at: float | None = None,
 ) -> GuardedResult:
-    """Solve ``arrays`` (an :class:`~eastwest_opt.matrix.ArrayModel`) in a forked child process.
+    """Solve ``arrays`` (an :class:`~eastwest_opt.model.arrays.ArrayModel`) in a forked child process.
 
     The child gets ``time_limit_s``; the parent waits that long plus ``grace_s`` (default 2% of
     the limit plus 5 s) and then stops the child, keeping the best plan it had streamed.
@@ -132,16 +131,7 @@ def solve_guarded(
     child_end.close()
     grace = grace_s if grace_s is not None else 0.02 * time_limit_s + 5.0
     deadline = t0 + time_limit_s + grace
-    best: tuple[float, np.ndarray] | None = None
-    bound = -math.inf
-    handover = 0.0
-
-    def best_so_far(status: str) -> GuardedResult:
-        """The best plan streamed and the best bound seen, under ``status``."""
-        objective, values = best if best is not None else (None, None)
-        finite = bound if math.isfinite(bound) else None
-        return GuardedResult(status, False, False, objective, finite, values, time.perf_counter() - t0, handover)
-
+    listener = _Listener(t0, stop_at, progress)
     try:
         while True:
             remaining = deadline - time.perf_counter()
@@ -155,30 +145,11 @@ def solve_guarded(
                 message = parent.recv()
             except EOFError:
                 break
-            kind = message[0]
-            if kind == "handover":
-                handover = float(message[1])
-            elif kind == "plan":
-                _, objective, dual, values = message
-                if best is None or objective < best[0]:
-                    best = (objective, values)
-                bound = max(bound, dual) if math.isfinite(dual) else bound
-                if stop_at is not None and objective <= stop_at:
-                    return best_so_far(TARGET_STATUS)
-            elif kind == "progress":
-                _, primal, dual = message
-                bound = max(bound, dual) if math.isfinite(dual) else bound
-                if progress is not None:
-                    _report(progress, time.perf_counter() - t0, primal, dual)
-            elif kind == "done":
-                _, status, optimal, infeasible, objective, dual, values = message
+            if message[0] == "done":
                 proc.join(5.0)
-                final_bound = dual if math.isfinite(dual) else (bound if math.isfinite(bound) else None)
-                if objective is None and best is not None:  # keep a streamed plan HiGHS did not return
-                    objective, values = best
-                return GuardedResult(
-                    status, optimal, infeasible, objective, final_bound, values, time.perf_counter() - t0, handover
-                )
+            result = listener.take(message)
+            if result is not None:
+                return result
     finally:
         if proc.is_alive():
             proc.terminate()
@@ -188,7 +159,52 @@ def solve_guarded(
                 proc.join()
     if progress is not None:
         progress("solve", f"HiGHS passed its time limit by {grace:.0f} s; stopped, keeping the best plan found")
-    return best_so_far(GUARD_STATUS)
+    return listener.best_so_far(GUARD_STATUS)
+
+
+class _Listener:
+    """What the parent has heard from the child: the best plan streamed, the best bound seen."""
+
+    def __init__(self, t0: float, stop_at: float | None, progress: Callable[[str, str], None] | None) -> None:
+        self.t0, self.stop_at, self.progress = t0, stop_at, progress
+        self.best: tuple[float, np.ndarray] | None = None
+        self.bound = -math.inf
+        self.handover = 0.0
+
+    def best_so_far(self, status: str) -> GuardedResult:
+        """The best plan streamed and the best bound seen, under ``status``."""
+        objective, values = self.best if self.best is not None else (None, None)
+        finite = self.bound if math.isfinite(self.bound) else None
+        return GuardedResult(
+            status, False, False, objective, finite, values, time.perf_counter() - self.t0, self.handover
+        )
+
+    def take(self, message: tuple) -> GuardedResult | None:
+        """Take one message; the final result when it ends the solve, else ``None``."""
+        kind = message[0]
+        if kind == "handover":
+            self.handover = float(message[1])
+        elif kind == "plan":
+            _, objective, dual, values = message
+            if self.best is None or objective < self.best[0]:
+                self.best = (objective, values)
+            self.bound = max(self.bound, dual) if math.isfinite(dual) else self.bound
+            if self.stop_at is not None and objective <= self.stop_at:
+                return self.best_so_far(TARGET_STATUS)
+        elif kind == "progress":
+            _, primal, dual = message
+            self.bound = max(self.bound, dual) if math.isfinite(dual) else self.bound
+            if self.progress is not None:
+                _report(self.progress, time.perf_counter() - self.t0, primal, dual)
+        elif kind == "done":
+            _, status, optimal, infeasible, objective, dual, values = message
+            bound = self.bound if math.isfinite(self.bound) else None
+            final_bound = dual if math.isfinite(dual) else bound
+            if objective is None and self.best is not None:  # keep a streamed plan HiGHS did not return
+                objective, values = self.best
+            seconds = time.perf_counter() - self.t0
+            return GuardedResult(status, optimal, infeasible, objective, final_bound, values, seconds, self.handover)
+        return None
 
 
 class _Inbox:

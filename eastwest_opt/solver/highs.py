@@ -1,4 +1,8 @@
-"""HiGHS's state per process: its start-up banner and its thread scheduler.
+"""Handing models to HiGHS, and HiGHS's state per process: its start-up banner and its thread scheduler.
+
+:func:`to_highs` passes an :class:`~eastwest_opt.model.arrays.ArrayModel` to a new ``highspy.Highs``
+in one ``passModel`` call (:func:`pass_model`); every ``Highs`` this package runs is made by
+:func:`new_highs`.
 
 From highspy 1.16 the first ``Highs()`` of a process prints a banner on standard output before
 any option can silence it, which would land in the middle of a plan's summary (or a piped
@@ -17,8 +21,13 @@ from __future__ import annotations
 
 import os
 import sys
+from typing import TYPE_CHECKING
 
 import highspy
+import numpy as np
+
+if TYPE_CHECKING:
+    from eastwest_opt.model.arrays import ArrayModel
 
 _banner_shown = False  # highspy prints its banner once per process, at the first Highs()
 _started: int | None = None  # the count this process's scheduler was started with; None: not known
@@ -61,3 +70,71 @@ def new_highs() -> highspy.Highs:
         _banner_shown = True
     h.setOptionValue("output_flag", False)
     return h
+
+
+def to_highs(
+    model: ArrayModel,
+    *,
+    time_limit_s: float | None = None,
+    mip_rel_gap: float | None = None,
+    threads: int | None = None,
+    output: bool = False,
+) -> highspy.Highs:
+    """A ``highspy.Highs`` holding ``model`` (one ``passModel`` call) with the given options."""
+    h = new_highs()
+    h.setOptionValue("output_flag", output)
+    if time_limit_s is not None:
+        h.setOptionValue("time_limit", float(time_limit_s))
+    if mip_rel_gap is not None:
+        h.setOptionValue("mip_rel_gap", float(mip_rel_gap))
+    use_threads(threads)
+    if threads is not None:
+        h.setOptionValue("threads", int(threads))
+    status = pass_model(
+        h,
+        model.col_cost,
+        model.col_lower,
+        model.col_upper,
+        model.integer,
+        model.row_lower,
+        model.row_upper,
+        model.start,
+        model.index,
+        model.value,
+    )
+    if status == highspy.HighsStatus.kError:
+        raise RuntimeError("HiGHS refused the model (passModel returned an error)")
+    return h
+
+
+def pass_model(
+    h: highspy.Highs,
+    cost: np.ndarray,
+    col_lower: np.ndarray,
+    col_upper: np.ndarray,
+    integer: np.ndarray,
+    row_lower: np.ndarray,
+    row_upper: np.ndarray,
+    start: np.ndarray,
+    index: np.ndarray,
+    value: np.ndarray,
+) -> highspy.HighsStatus:
+    """Hand a minimisation with a row-wise sparse matrix (``start``, ``index``, ``value``) to
+    ``h`` in one ``passModel`` call."""
+    return h.passModel(
+        len(cost),
+        len(row_lower),
+        len(value),
+        int(highspy.MatrixFormat.kRowwise),
+        int(highspy.ObjSense.kMinimize),
+        0.0,
+        cost,
+        col_lower,
+        col_upper,
+        row_lower,
+        row_upper,
+        np.asarray(start).astype(np.int32),
+        np.asarray(index).astype(np.int32),
+        value,
+        np.asarray(integer).astype(np.int32),
+    )

@@ -12,17 +12,17 @@ allocation") and one row of the explanation table.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
-from typing import TYPE_CHECKING
+from typing import Any
 
+import numpy as np
 import pandas as pd
 
-from eastwest_opt.network import Network, build_network
-from eastwest_opt.prepare import ModelData, localization, prepare
-from eastwest_opt.scenario import TB_PER_GBPS_HOUR, Scenario
-
-if TYPE_CHECKING:
-    from eastwest_opt.solver import SolveOptions
+from eastwest_opt.model.data import ModelData, localization, prepare
+from eastwest_opt.scenario.core import TB_PER_GBPS_HOUR, Scenario
+from eastwest_opt.scenario.network import Network, build_network
+from eastwest_opt.solver.status import SolveOptions
 
 COLUMNS = ["cause", "subject", "amount", "unit", "current", "sentence"]
 SLACK_TOL = 1e-6
@@ -101,145 +101,37 @@ def presolve_findings(scenario: Scenario) -> list[Finding]:
 
 
 def elastic_findings(scenario: Scenario, options: SolveOptions, network: Network | None = None) -> list[Finding]:
-    """Solve the elastic model and turn every non-zero slack into a finding."""
-    import pyomo.environ as pyo
-    from pyomo.contrib.solver.solvers.highs import Highs
-
-    from eastwest_opt.model import build_model
+    """Solve the elastic model (:mod:`eastwest_opt.model.elastic`) and turn every non-zero
+    slack into a finding."""
+    from eastwest_opt.model.arrays import build_arrays
+    from eastwest_opt.model.elastic import elastic
+    from eastwest_opt.solver.highs import to_highs
 
     network = network or build_network(scenario)
     data = prepare(scenario, network, elastic=True)
-    m = build_model(data, elastic=True)
+    em = elastic(build_arrays(data), data)
     opts = options.resolved(scenario)
-    results = Highs().solve(
-        m,
-        tee=False,
-        load_solutions=False,
-        raise_exception_on_nonoptimal_result=False,
-        time_limit=opts.time_limit_s,
-        rel_gap=opts.mip_rel_gap,
-        threads=opts.threads,
-    )
-    if results.incumbent_objective is None:
+    h = to_highs(em.arrays, time_limit_s=opts.time_limit_s, mip_rel_gap=opts.mip_rel_gap, threads=opts.threads)
+    h.run()
+    if h.getInfo().primal_solution_status != 2:  # kSolutionStatusFeasible
         return []
-    results.solution_loader.load_vars()
-    return _read_slacks(scenario, data, m, pyo)
+    col_value = np.array(h.getSolution().col_value)
+    return _read_slacks(scenario, data, em.slack_values(col_value), em.arrays.values(col_value)["x"])
 
 
-def _read_slacks(scenario: Scenario, data: ModelData, m: object, pyo: object) -> list[Finding]:
+def _read_slacks(
+    scenario: Scenario, data: ModelData, slacks: dict[str, list[tuple[Any, float]]], x: dict[Any, float]
+) -> list[Finding]:
+    """One finding per slack above :data:`SLACK_TOL`, in the order of :data:`_SENTENCES`, then
+    the latency budgets the chosen (job, hub) pairs exceed."""
     names = _Names(scenario)
     out: list[Finding] = []
-    slacks = m._slacks  # type: ignore[attr-defined]
-
-    def values(family: str) -> list[tuple[object, float]]:
-        if family not in slacks:
-            return []
-        var, _weights = slacks[family]
-        return [(i, float(var[i].value or 0.0)) for i in var if float(var[i].value or 0.0) > SLACK_TOL]
-
-    for h, v in values("power"):
-        out.append(
-            Finding(
-                "hub_power",
-                str(h),
-                v,
-                "MW",
-                data.grid_mw[h],
-                f"{names.h(h)} needs {v:,.2f} MW more grid allocation ({data.grid_mw[h]:,.2f} MW now)",
-            )
-        )
-    for (h, k), v in values("accelerators"):
-        now = data.inventory.get((h, k), 0.0)
-        n = math.ceil(v - 1e-6)
-        out.append(
-            Finding(
-                "accelerator_inventory",
-                f"{h}/{k}",
-                n,
-                "accelerators",
-                now,
-                f"{names.h(h)} needs {n:,} more {names.accel.get(k, k)} accelerators ({now:,.0f} now)",
-            )
-        )
-    for h, v in values("storage"):
-        out.append(
-            Finding(
-                "storage",
-                str(h),
-                v,
-                "TB",
-                data.storage_tb[h],
-                f"{names.h(h)} needs {v:,.1f} TB more storage ({data.storage_tb[h]:,.1f} TB now)",
-            )
-        )
-    per_gbps = scenario.planning_window_hours * TB_PER_GBPS_HOUR
-    for (u, v_), tb in values("links"):
-        gbps = tb / per_gbps
-        now = data.arc_capacity_tb[u, v_] / per_gbps
-        out.append(
-            Finding(
-                "link_capacity",
-                f"{u}->{v_}",
-                gbps,
-                "Gbps",
-                now,
-                f"the link {names.h(u)} -> {names.h(v_)} needs {gbps:,.2f} Gbps more capacity "
-                f"({now:,.1f} Gbps now; {tb:,.1f} TB more over the window)",
-            )
-        )
-    for d, v in values("replicas"):
-        n = math.ceil(v - 1e-6)
-        out.append(
-            Finding(
-                "replica_count",
-                str(d),
-                n,
-                "replicas",
-                data.min_replicas[d],
-                f"dataset {d} can keep only {data.min_replicas[d] - n} of the {data.min_replicas[d]} "
-                f"replicas it asks for within its class's hubs and their capacities",
-            )
-        )
-    for d, v in values("regions"):
-        n = math.ceil(v - 1e-6)
-        out.append(
-            Finding(
-                "region_spread",
-                str(d),
-                n,
-                "grid regions",
-                data.min_grid_regions[d],
-                f"dataset {d} can span only {data.min_grid_regions[d] - n} of the {data.min_grid_regions[d]} "
-                "grid regions it asks for",
-            )
-        )
-    for _i, v in values("carbon"):
-        budget = data.carbon_budget_t or 0.0
-        out.append(
-            Finding(
-                "carbon_budget",
-                "carbon_budget_t",
-                v,
-                "tCO2",
-                budget,
-                f"the carbon budget needs {v:,.1f} tCO2 more ({budget:,.1f} t now)",
-            )
-        )
-    for j, _v in values("unplaced"):
-        out.append(
-            Finding(
-                "unplaceable",
-                str(j),
-                1,
-                "job",
-                math.nan,
-                f"job {j} must be placed but no hub can take it, even with a thousandfold relaxation of "
-                "capacities; give it an unplaced_penalty_cny or widen where it may train",
-            )
-        )
+    for family, sentence in _SENTENCES.items():
+        for key, value in slacks.get(family, []):
+            if value > SLACK_TOL:
+                out.append(sentence(scenario, data, names, key, value))
     for row in data.pairs.itertuples(index=False):
-        x = m.x[row.group_id, row.hub_id]  # type: ignore[attr-defined]
-        if row.latency_excess_ms > 0 and (x.value or 0) > 0.5:
+        if row.latency_excess_ms > 0 and x.get((row.group_id, row.hub_id), 0.0) > 0.5:
             out.append(
                 Finding(
                     "serving_latency",
@@ -254,6 +146,82 @@ def _read_slacks(scenario: Scenario, data: ModelData, m: object, pyo: object) ->
     return out
 
 
+def _power(_sc: Scenario, data: ModelData, names: _Names, h: Any, v: float) -> Finding:
+    now = data.grid_mw[h]
+    return Finding(
+        "hub_power", str(h), v, "MW", now, f"{names.h(h)} needs {v:,.2f} MW more grid allocation ({now:,.2f} MW now)"
+    )
+
+
+def _accelerators(_sc: Scenario, data: ModelData, names: _Names, key: Any, v: float) -> Finding:
+    h, k = key
+    now = data.inventory.get((h, k), 0.0)
+    n = math.ceil(v - 1e-6)
+    sentence = f"{names.h(h)} needs {n:,} more {names.accel.get(k, k)} accelerators ({now:,.0f} now)"
+    return Finding("accelerator_inventory", f"{h}/{k}", n, "accelerators", now, sentence)
+
+
+def _storage(_sc: Scenario, data: ModelData, names: _Names, h: Any, v: float) -> Finding:
+    now = data.storage_tb[h]
+    return Finding("storage", str(h), v, "TB", now, f"{names.h(h)} needs {v:,.1f} TB more storage ({now:,.1f} TB now)")
+
+
+def _links(sc: Scenario, data: ModelData, names: _Names, arc: Any, tb: float) -> Finding:
+    u, v = arc
+    per_gbps = sc.planning_window_hours * TB_PER_GBPS_HOUR
+    gbps = tb / per_gbps
+    now = data.arc_capacity_tb[u, v] / per_gbps
+    sentence = (
+        f"the link {names.h(u)} -> {names.h(v)} needs {gbps:,.2f} Gbps more capacity "
+        f"({now:,.1f} Gbps now; {tb:,.1f} TB more over the window)"
+    )
+    return Finding("link_capacity", f"{u}->{v}", gbps, "Gbps", now, sentence)
+
+
+def _replicas(_sc: Scenario, data: ModelData, _names: _Names, d: Any, v: float) -> Finding:
+    n = math.ceil(v - 1e-6)
+    need = data.min_replicas[d]
+    sentence = (
+        f"dataset {d} can keep only {need - n} of the {need} replicas it asks for within its class's hubs "
+        "and their capacities"
+    )
+    return Finding("replica_count", str(d), n, "replicas", need, sentence)
+
+
+def _regions(_sc: Scenario, data: ModelData, _names: _Names, d: Any, v: float) -> Finding:
+    n = math.ceil(v - 1e-6)
+    need = data.min_grid_regions[d]
+    sentence = f"dataset {d} can span only {need - n} of the {need} grid regions it asks for"
+    return Finding("region_spread", str(d), n, "grid regions", need, sentence)
+
+
+def _carbon(_sc: Scenario, data: ModelData, _names: _Names, _key: Any, v: float) -> Finding:
+    budget = data.carbon_budget_t or 0.0
+    sentence = f"the carbon budget needs {v:,.1f} tCO2 more ({budget:,.1f} t now)"
+    return Finding("carbon_budget", "carbon_budget_t", v, "tCO2", budget, sentence)
+
+
+def _unplaced(_sc: Scenario, _data: ModelData, _names: _Names, j: Any, _v: float) -> Finding:
+    sentence = (
+        f"job {j} must be placed but no hub can take it, even with a thousandfold relaxation of "
+        "capacities; give it an unplaced_penalty_cny or widen where it may train"
+    )
+    return Finding("unplaceable", str(j), 1, "job", math.nan, sentence)
+
+
+# the elastic model's slacks (named in eastwest_opt.model.families) and the sentence of each
+_SENTENCES: dict[str, Callable[[Scenario, ModelData, _Names, Any, float], Finding]] = {
+    "power": _power,
+    "accelerators": _accelerators,
+    "storage": _storage,
+    "links": _links,
+    "replicas": _replicas,
+    "regions": _regions,
+    "carbon": _carbon,
+    "unplaced": _unplaced,
+}
+
+
 def _jobs(data: ModelData, group: str) -> str:
     """'job j', or 'job j and its 4 identical twins' for a group of identical jobs."""
     n = data.group_size.get(group, 1)
@@ -262,8 +230,6 @@ def _jobs(data: ModelData, group: str) -> str:
 
 def explain(scenario: Scenario, options: SolveOptions | None = None) -> pd.DataFrame:
     """The explanation table of an infeasible scenario (empty if it is feasible)."""
-    from eastwest_opt.solver import SolveOptions
-
     found = presolve_findings(scenario)
     if not found:
         found = elastic_findings(scenario, options or SolveOptions())

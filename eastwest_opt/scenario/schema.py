@@ -271,53 +271,15 @@ def parse_table(raw: pd.DataFrame, schema: TableSchema, file: str) -> tuple[pd.D
 
 
 def _parse_column(values: pd.Series, col: Column, file: str, rows: np.ndarray) -> tuple[pd.Series, list[Problem]]:
+    """One raw column as typed values, and the problems of its cells."""
     problems: list[Problem] = []
     empty = values.map(_is_empty).to_numpy(dtype=bool)
     if col.required:
         for r in rows[empty]:
             problems.append(Problem(file, "a value is required", row=int(r), column=col.name))
     if col.kind in ("float", "int"):
-        numeric = pd.to_numeric(values.where(~empty, None).map(_strip), errors="coerce")
-        numeric = numeric.astype("float64")
-        bad = ~empty & numeric.isna().to_numpy()
-        what = "an integer" if col.kind == "int" else "a number"
-        for r, v in zip(rows[bad], values[bad], strict=True):
-            problems.append(Problem(file, f"expected {what}, got {_show(v)}", row=int(r), column=col.name))
-        arr = numeric.to_numpy(dtype=float)
-        ok = ~empty & ~bad
-        inf = ok & ~np.isfinite(np.where(ok, arr, 0.0))
-        for r in rows[inf]:
-            problems.append(Problem(file, "expected a finite number", row=int(r), column=col.name))
-        ok &= ~inf
-        if col.kind == "int":
-            frac = ok & (np.where(ok, arr, 0.0) != np.round(np.where(ok, arr, 0.0)))
-            for r, v in zip(rows[frac], values[frac], strict=True):
-                problems.append(Problem(file, f"expected an integer, got {_show(v)}", row=int(r), column=col.name))
-            ok &= ~frac
-        out_of_range = np.zeros(len(arr), dtype=bool)
-        a = np.where(ok, arr, 0.0)
-        if col.ge is not None:
-            out_of_range |= ok & (a < col.ge)
-        if col.gt is not None:
-            out_of_range |= ok & (a <= col.gt)
-        if col.le is not None:
-            out_of_range |= ok & (a > col.le)
-        if col.lt is not None:
-            out_of_range |= ok & (a >= col.lt)
-        for r, v in zip(rows[out_of_range], arr[out_of_range], strict=True):
-            problems.append(
-                Problem(
-                    file,
-                    f"must be {col.bound_text()}, got {v:g}",
-                    row=int(r),
-                    column=col.name,
-                )
-            )
-        default = col.default if isinstance(col.default, int | float) else math.nan
-        arr = np.where(empty, default, arr)
-        if col.kind == "int" and col.required:
-            return pd.Series(np.nan_to_num(arr).astype(np.int64)), problems
-        return pd.Series(arr.astype(float)), problems
+        series, numeric_problems = _parse_number(values, empty, col, file, rows)
+        return series, problems + numeric_problems
     if col.kind == "bool":
         mapping = {"true": True, "false": False, "1": True, "0": False, "yes": True, "no": False}
 
@@ -361,6 +323,47 @@ def _parse_column(values: pd.Series, col: Column, file: str, rows: np.ndarray) -
     if not col.required:
         parsed = parsed.where(parsed != "", col.default if isinstance(col.default, str) else "")
     return parsed.astype(object), problems
+
+
+def _parse_number(
+    values: pd.Series, empty: np.ndarray, col: Column, file: str, rows: np.ndarray
+) -> tuple[pd.Series, list[Problem]]:
+    """A numeric column: numbers (integers for an ``int`` column), finite, within the bounds."""
+    problems: list[Problem] = []
+    numeric = pd.to_numeric(values.where(~empty, None).map(_strip), errors="coerce")
+    numeric = numeric.astype("float64")
+    bad = ~empty & numeric.isna().to_numpy()
+    what = "an integer" if col.kind == "int" else "a number"
+    for r, v in zip(rows[bad], values[bad], strict=True):
+        problems.append(Problem(file, f"expected {what}, got {_show(v)}", row=int(r), column=col.name))
+    arr = numeric.to_numpy(dtype=float)
+    ok = ~empty & ~bad
+    inf = ok & ~np.isfinite(np.where(ok, arr, 0.0))
+    for r in rows[inf]:
+        problems.append(Problem(file, "expected a finite number", row=int(r), column=col.name))
+    ok &= ~inf
+    if col.kind == "int":
+        frac = ok & (np.where(ok, arr, 0.0) != np.round(np.where(ok, arr, 0.0)))
+        for r, v in zip(rows[frac], values[frac], strict=True):
+            problems.append(Problem(file, f"expected an integer, got {_show(v)}", row=int(r), column=col.name))
+        ok &= ~frac
+    out_of_range = np.zeros(len(arr), dtype=bool)
+    a = np.where(ok, arr, 0.0)
+    if col.ge is not None:
+        out_of_range |= ok & (a < col.ge)
+    if col.gt is not None:
+        out_of_range |= ok & (a <= col.gt)
+    if col.le is not None:
+        out_of_range |= ok & (a > col.le)
+    if col.lt is not None:
+        out_of_range |= ok & (a >= col.lt)
+    for r, v in zip(rows[out_of_range], arr[out_of_range], strict=True):
+        problems.append(Problem(file, f"must be {col.bound_text()}, got {v:g}", row=int(r), column=col.name))
+    default = col.default if isinstance(col.default, int | float) else math.nan
+    arr = np.where(empty, default, arr)
+    if col.kind == "int" and col.required:
+        return pd.Series(np.nan_to_num(arr).astype(np.int64)), problems
+    return pd.Series(arr.astype(float)), problems
 
 
 def _strip(v: object) -> object:

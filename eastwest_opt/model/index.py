@@ -1,0 +1,240 @@
+"""The sparse index sets of the placement model as integer arrays, and the column layout.
+
+Every set of ``models/placement.md`` is built here once from the prepared data
+(:class:`~eastwest_opt.model.data.ModelData`), as positions into its lists of hubs, datasets,
+job groups, arcs, commodities and artifact groups. The variables, the constraint families and
+the objective (:mod:`~eastwest_opt.model.variables`, :mod:`~eastwest_opt.model.families`,
+:mod:`~eastwest_opt.model.objective`) all read the same arrays, so a column means the same thing
+to each of them.
+
+Columns are laid out family by family in this order: ``x`` (pairs), ``u`` (groups that may stay
+unplaced), ``y`` (durable replicas), ``s`` (staged copies), ``z`` (grid regions), ``q`` (staging
+transfers), ``f`` (traffic per commodity and arc), ``w`` (artifact routes).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from eastwest_opt.model.data import ModelData
+from eastwest_opt.scenario.network import Arc, route_arcs
+
+VARIABLES = ("x", "u", "y", "s", "z", "q", "f", "w")
+
+
+def _ints(values: Any) -> np.ndarray:
+    return np.asarray(list(values) if not isinstance(values, np.ndarray) else values, dtype=np.int64)
+
+
+@dataclass
+class Index:
+    """Index sets as arrays; ``first[name]`` is the first column of variable family ``name``."""
+
+    data: ModelData
+    hubs: list[str]
+    hub_ix: dict[str, int]
+    datasets: list[str]
+    ds_ix: dict[str, int]
+    jobs: list[str]
+    job_ix: dict[str, int]
+    regions: list[str]
+    region_ix: dict[str, int]
+    hub_region: np.ndarray  # region position of each hub
+    group_size: np.ndarray  # n_j per job group
+    size_tb: np.ndarray  # per dataset
+    # x: allowed (group, hub) pairs
+    p_job: np.ndarray
+    p_hub: np.ndarray
+    p_ds: np.ndarray
+    # u: groups that may stay unplaced
+    unplaced: list[str]
+    u_job: np.ndarray
+    # y: durable replicas (d, h), h in the hubs d's class allows
+    dh_d: np.ndarray
+    dh_h: np.ndarray
+    is_origin: np.ndarray  # per (d, h)
+    replicable: np.ndarray  # per (d, h): the origin, or a zone with a replication commodity
+    # s: staged copies
+    st_d: np.ndarray
+    st_h: np.ndarray
+    # z: grid regions of datasets that must span two or more
+    dg_d: np.ndarray
+    dg_g: np.ndarray
+    spread: list[str]  # datasets with a region_spread row
+    # q: staging transfers (d, r, h) from replica hub r to staging hub h
+    q_d: np.ndarray
+    q_r: np.ndarray
+    q_h: np.ndarray
+    q_comm: np.ndarray  # staging commodity of each transfer, -1 when its zone has none
+    # f: traffic of commodity c on arc a
+    arcs: list[Arc]
+    arc_ix: dict[Arc, int]
+    commodities: list[tuple[str, str, str]]
+    commodity_ix: dict[tuple[str, str, str], int]
+    rep_comm: np.ndarray  # replication commodity of each dataset, -1 when none
+    f_c: np.ndarray
+    f_a: np.ndarray
+    # w: artifact routes (g, p) of artifact group g
+    groups: list[tuple[str, str, float]]
+    w_g: np.ndarray
+    w_arcs: list[list[int]]
+    first: dict[str, int]
+    count: dict[str, int]
+
+    def cols(self, name: str) -> np.ndarray:
+        """The global column numbers of variable family ``name``, in order."""
+        return self.first[name] + np.arange(self.count[name], dtype=np.int64)
+
+    @property
+    def num_col(self) -> int:
+        return sum(self.count.values())
+
+    def ycol(self) -> np.ndarray:
+        """Column of ``y[d,h]`` by (dataset, hub) position; -1 where no replica may be kept."""
+        out = np.full((len(self.datasets), len(self.hubs)), -1, dtype=np.int64)
+        out[self.dh_d, self.dh_h] = self.cols("y")
+        return out
+
+    def scol(self) -> np.ndarray:
+        """Column of ``s[d,h]`` by (dataset, hub) position; -1 where no copy may be staged."""
+        out = np.full((len(self.datasets), len(self.hubs)), -1, dtype=np.int64)
+        out[self.st_d, self.st_h] = self.cols("s")
+        return out
+
+
+def build_index(data: ModelData) -> Index:
+    """The index sets of ``data`` (see the module docstring)."""
+    hubs = list(data.hubs)
+    hub_ix = {h: i for i, h in enumerate(hubs)}
+    datasets = list(data.datasets)
+    ds_ix = {d: i for i, d in enumerate(datasets)}
+    jobs = list(data.jobs)
+    job_ix = {j: i for i, j in enumerate(jobs)}
+    regions = sorted({data.hub_region[h] for h in hubs})
+    region_ix = {g: i for i, g in enumerate(regions)}
+    pairs = data.pairs
+    unplaced = sorted(data.unplaceable_penalty)
+    commodities = list(data.commodities)
+    commodity_ix = {key: c for c, key in enumerate(commodities)}
+    arcs = list(data.arcs)
+    arc_ix = {a: i for i, a in enumerate(arcs)}
+    ix = Index(
+        data=data,
+        hubs=hubs,
+        hub_ix=hub_ix,
+        datasets=datasets,
+        ds_ix=ds_ix,
+        jobs=jobs,
+        job_ix=job_ix,
+        regions=regions,
+        region_ix=region_ix,
+        hub_region=_ints(region_ix[data.hub_region[h]] for h in hubs),
+        group_size=np.array([data.group_size[j] for j in jobs], dtype=float),
+        size_tb=np.array([data.size_tb[d] for d in datasets], dtype=float),
+        p_job=pairs["group_id"].map(job_ix).to_numpy(dtype=np.int64),
+        p_hub=pairs["hub_id"].map(hub_ix).to_numpy(dtype=np.int64),
+        p_ds=pairs["dataset_id"].map(ds_ix).to_numpy(dtype=np.int64),
+        unplaced=unplaced,
+        u_job=_ints(job_ix[j] for j in unplaced),
+        st_d=_ints(ds_ix[d] for d in datasets for _h in data.staging_hubs[d]),
+        st_h=_ints(hub_ix[h] for d in datasets for h in data.staging_hubs[d]),
+        dg_d=_ints(ds_ix[d] for d, gs in data.dataset_regions.items() for _g in gs),
+        dg_g=_ints(region_ix[g] for gs in data.dataset_regions.values() for g in gs),
+        spread=list(data.dataset_regions),
+        arcs=arcs,
+        arc_ix=arc_ix,
+        commodities=commodities,
+        commodity_ix=commodity_ix,
+        f_c=_ints(c for c, key in enumerate(commodities) for _a in data.commodities[key]),
+        f_a=_ints(arc_ix[a] for key in commodities for a in data.commodities[key]),
+        groups=list(data.artifact_routes),
+        **_replicas(data, hub_ix, commodity_ix),
+        **_staging_transfers(data, hub_ix, ds_ix, commodity_ix),
+        **_routes(data, arc_ix),
+        first={},
+        count={},
+    )
+    offset = 0
+    for name, n in zip(VARIABLES, _counts(ix), strict=True):
+        ix.first[name] = offset
+        ix.count[name] = n
+        offset += n
+    return ix
+
+
+def _counts(ix: Index) -> tuple[int, ...]:
+    return (
+        len(ix.p_job),
+        len(ix.unplaced),
+        len(ix.dh_d),
+        len(ix.st_d),
+        len(ix.dg_d),
+        len(ix.q_d),
+        len(ix.f_c),
+        len(ix.w_g),
+    )
+
+
+def _replicas(data: ModelData, hub_ix: dict[str, int], commodity_ix: dict[Any, int]) -> dict[str, np.ndarray]:
+    """Durable replica pairs (d, h), which hold the origin, and which a replication commodity can make."""
+    datasets = list(data.datasets)
+    ds_ix = {d: i for i, d in enumerate(datasets)}
+    dh_d = _ints(ds_ix[d] for d in datasets for _h in data.replica_hubs[d])
+    dh_h = _ints(hub_ix[h] for d in datasets for h in data.replica_hubs[d])
+    origin = _ints(hub_ix[data.origin[d]] for d in datasets)
+    rep_comm = _ints(commodity_ix.get(("replication", data.origin[d], data.dataset_zone[d]), -1) for d in datasets)
+    is_origin = dh_h == origin[dh_d] if len(dh_d) else np.zeros(0, dtype=bool)
+    replicable = is_origin | (rep_comm[dh_d] >= 0) if len(dh_d) else is_origin
+    return {"dh_d": dh_d, "dh_h": dh_h, "is_origin": is_origin, "replicable": replicable, "rep_comm": rep_comm}
+
+
+def _staging_transfers(
+    data: ModelData, hub_ix: dict[str, int], ds_ix: dict[str, int], commodity_ix: dict[Any, int]
+) -> dict[str, np.ndarray]:
+    """Staging transfers (d, r, h) from each replica hub r to each staging hub h != r, and the
+    staging commodity of each (-1 when its zone has none)."""
+    q = [
+        (ds_ix[d], hub_ix[r], hub_ix[h])
+        for d in data.datasets
+        for h in data.staging_hubs[d]
+        for r in data.replica_hubs[d]
+        if r != h
+    ]
+    hubs, datasets = list(data.hubs), list(data.datasets)
+    q_comm = _ints(commodity_ix.get(("staging", hubs[r], data.dataset_zone[datasets[d]]), -1) for d, r, _h in q)
+    return {
+        "q_d": _ints(t[0] for t in q),
+        "q_r": _ints(t[1] for t in q),
+        "q_h": _ints(t[2] for t in q),
+        "q_comm": q_comm,
+    }
+
+
+def _routes(data: ModelData, arc_ix: dict[Arc, int]) -> dict[str, Any]:
+    """Artifact route columns: the group of each and the arcs it crosses."""
+    w_g: list[int] = []
+    w_arcs: list[list[int]] = []
+    for g, key in enumerate(data.artifact_routes):
+        for route in data.artifact_routes[key]:
+            w_g.append(g)
+            w_arcs.append([arc_ix[a] for a in route_arcs(route)])
+    return {"w_g": _ints(w_g), "w_arcs": w_arcs}
+
+
+def column_keys(ix: Index) -> dict[str, list[Any]]:
+    """The index of every column, by variable family, as the Pyomo variables are indexed."""
+    data = ix.data
+    hubs, datasets = ix.hubs, ix.datasets
+    return {
+        "x": list(zip(data.pairs["group_id"], data.pairs["hub_id"], strict=True)),
+        "u": list(ix.unplaced),
+        "y": [(d, h) for d in datasets for h in data.replica_hubs[d]],
+        "s": [(d, h) for d in datasets for h in data.staging_hubs[d]],
+        "z": [(d, g) for d, gs in data.dataset_regions.items() for g in gs],
+        "q": [(datasets[d], hubs[r], hubs[h]) for d, r, h in zip(ix.q_d, ix.q_r, ix.q_h, strict=True)],
+        "f": [(c, *a) for c, key in enumerate(ix.commodities) for a in data.commodities[key]],
+        "w": [(g, p) for g, key in enumerate(ix.groups) for p in range(len(data.artifact_routes[key]))],
+    }

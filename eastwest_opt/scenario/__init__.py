@@ -1,0 +1,30 @@
+"""Scenarios: what a planner gives the optimiser, read and checked before anything is built.
+
+- :mod:`~eastwest_opt.scenario.schema`: the tables, their columns, units and ranges, and the
+  parsing of raw cells into typed columns;
+- :mod:`~eastwest_opt.scenario.core`: the :class:`Scenario` and its changes in code;
+- :mod:`~eastwest_opt.scenario.load`: reading a folder, every problem with file, row and column;
+- :mod:`~eastwest_opt.scenario.checks`: checks across tables (references, duplicates, routes);
+- :mod:`~eastwest_opt.scenario.network`: the backbone as a networkx graph, its arcs and routes.
+"""
+
+from __future__ import annotations
+
+from eastwest_opt.scenario.checks import allowed_hub_set, check_references, check_routes, is_missing
+from eastwest_opt.scenario.core import HOURS_PER_MONTH, SCENARIO_FILE, TB_PER_GBPS_HOUR, Scenario, SolverSettings
+from eastwest_opt.scenario.load import load_scenario, shipped_scenario_path, validate_scenario
+
+__all__ = [
+    "HOURS_PER_MONTH",
+    "SCENARIO_FILE",
+    "TB_PER_GBPS_HOUR",
+    "Scenario",
+    "SolverSettings",
+    "allowed_hub_set",
+    "check_references",
+    "check_routes",
+    "is_missing",
+    "load_scenario",
+    "shipped_scenario_path",
+    "validate_scenario",
+]
