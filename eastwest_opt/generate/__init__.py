@@ -22,8 +22,10 @@ cost at the dearest hub. Jobs come in campaigns of one shape on one dataset: 12%
 campaigns are hyper-parameter sweeps of 5-50 identical jobs, 20% of mid-size campaigns are
 seed repeats of 2-8; pre-training runs are single. About 80% / 17% / 3% of jobs are fine-tune /
 mid-size / pre-training. Jobs are shuffled, so repeats are not adjacent in ``jobs.csv``.
-About 55% of all jobs repeat an earlier job exactly (same shape on the same dataset): that is
-what exact aggregation of identical jobs removes (at 1,000 jobs about 53%, at 100,000 about 56%).
+About two thirds of all jobs repeat an earlier job exactly (same shape on the same dataset): that
+is what exact aggregation of identical jobs removes (seed 0: 69% at 1,000 and 10,000 jobs, 70% at
+100,000; :func:`repeat_fraction`). The families of :mod:`.families` (``generate --family``) draw
+portfolios that aggregate far less.
 A few non-must-place pre-training jobs get an override at one western hub (Ascend 910B,
 1.5 times the accelerators, 1.4 times the runtime), like the shipped scenario's.
 
@@ -38,21 +40,29 @@ gives every dataset its minimum replicas over its allowed grid regions with repl
 over the fastest path inside its zone; every capacity is raised to at least what that witness
 uses. Every other job may stay unplaced at its penalty, so the witness is a feasible plan.
 Finally every job, alone, fits at one hub it may train at (small portfolios would otherwise
-leave no hub with 8,192 accelerators of one type).
+leave no hub with 8,192 accelerators of one type); the skewed family skips this step.
+
+This describes the ``default`` family. ``family="distinct"``, ``"skewed"`` or ``"restricted"``
+draws the jobs (and, for skewed, the grid allocations) differently, over the same datasets:
+see :mod:`.families`.
 
 Modules
 -------
 :mod:`.build` runs the steps in order (:func:`generate_scenario`); :mod:`.catalogue` holds the
-proportions above; :mod:`.portfolio` draws datasets, shapes, jobs and overrides; :mod:`.capacity`
-sizes the hubs and links around the feasibility witness of :mod:`.witness`; :mod:`.write` writes
-a scenario folder; :mod:`.measures` measures a portfolio; :mod:`.context` holds what the steps
-know about the shipped hubs; :mod:`.core` is the one module that imports the eastwest_opt core.
+proportions above; :mod:`.portfolio` draws datasets, shapes, jobs and overrides; :mod:`.families`
+names the families; :mod:`.sizes` and :mod:`.bespoke` draw jobs one by one (distinct, skewed);
+:mod:`.restrictions` draws hub restrictions and override rows; :mod:`.capacity` sizes the hubs
+and links around the feasibility witness of :mod:`.witness`; :mod:`.write` writes a scenario
+folder; :mod:`.measures` measures a portfolio (repeats, heavy tail, tightness, restrictions);
+:mod:`.context` holds what the steps know about the shipped hubs; :mod:`.core` is the one
+module that imports the eastwest_opt core.
 """
 
 from __future__ import annotations
 
 from eastwest_opt.generate.build import generate_scenario
+from eastwest_opt.generate.families import FAMILIES
 from eastwest_opt.generate.measures import repeat_fraction
 from eastwest_opt.generate.write import write_scenario
 
-__all__ = ["generate_scenario", "repeat_fraction", "write_scenario"]
+__all__ = ["FAMILIES", "generate_scenario", "repeat_fraction", "write_scenario"]

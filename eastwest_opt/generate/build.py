@@ -21,27 +21,29 @@ from eastwest_opt.generate.core import (
     load_scenario,
     parse_table,
 )
-from eastwest_opt.generate.portfolio import draw_datasets, draw_jobs, draw_shapes
+from eastwest_opt.generate.families import family as family_named
+from eastwest_opt.generate.portfolio import draw_datasets
 
 
-def generate_scenario(jobs: int, datasets: int, seed: int, *, check: bool = True) -> Scenario:
+def generate_scenario(jobs: int, datasets: int, seed: int, *, family: str = "default", check: bool = True) -> Scenario:
     """A realistic portfolio of ``jobs`` jobs over ``datasets`` datasets on the shipped hubs.
 
-    Deterministic for ``seed`` (numpy ``Generator``). See the package docstring for the
-    portfolio's make-up and how capacities are scaled so that the scenario is tight but
-    feasible. With ``check=True`` the tables pass the same cross-table checks as a loaded
-    scenario (a failure is a bug of the generator). The result equals what
+    Deterministic for ``seed`` (numpy ``Generator``) and ``family`` (``default``, ``distinct``,
+    ``skewed`` or ``restricted``, see :mod:`eastwest_opt.generate.families`). See the package
+    docstring for the portfolio's make-up and how capacities are scaled so that the scenario is
+    tight but feasible. With ``check=True`` the tables pass the same cross-table checks as a
+    loaded scenario (a failure is a bug of the generator). The result equals what
     ``load_scenario(write_scenario(result, folder))`` reads back.
     """
     if jobs < 1 or datasets < 1:
         raise ValueError("jobs and datasets must be at least 1")
+    fam = family_named(family)
     rng = np.random.default_rng(seed)
     base = load_scenario()
     ctx = HubContext.of(base)
     ds = draw_datasets(ctx, rng, datasets)
-    shapes = draw_shapes(ctx, rng)
-    job_table, overrides = draw_jobs(ctx, rng, jobs, ds, shapes)
-    hubs, links, inventory = size_capacities(ctx, rng, ds, job_table, shapes)
+    job_table, overrides, shapes = fam.draw(ctx, rng, jobs, ds)
+    hubs, links, inventory = size_capacities(ctx, rng, ds, job_table, shapes, fam.headroom)
     raw = {
         "hubs": hubs,
         "links": links,
@@ -53,11 +55,13 @@ def generate_scenario(jobs: int, datasets: int, seed: int, *, check: bool = True
         "overrides": overrides,
     }
     tables, problems = typed_tables(raw)
+    label = "" if family == "default" else f"{family}-"
+    what = "" if family == "default" else f" ({family} family: {fam.summary})"
     scenario = Scenario(
-        name=f"generated-{jobs}j-{datasets}d-s{seed}",
+        name=f"generated-{label}{jobs}j-{datasets}d-s{seed}",
         description=(
-            f"Generated portfolio of {jobs:,} training jobs over {datasets:,} datasets (seed {seed}) on the shipped "
-            "eight hubs and backbone, capacities scaled to the portfolio (eastwest_opt.generate)."
+            f"Generated portfolio of {jobs:,} training jobs over {datasets:,} datasets (seed {seed}){what} on the "
+            "shipped eight hubs and backbone, capacities scaled to the portfolio (eastwest_opt.generate)."
         ),
         planning_window_hours=base.planning_window_hours,
         carbon_price_cny_per_t=0.0,

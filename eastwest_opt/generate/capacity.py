@@ -25,12 +25,14 @@ class Headroom:
 
     ``power_utilisation`` is the portfolio's total meter MW over the total grid allocation
     (above 1: the hubs cannot run every job at once); ``accel`` the inventory of each accelerator
-    type over the demand for it; ``storage`` the storage over the minimum replica needs.
+    type over the demand for it; ``storage`` the storage over the minimum replica needs. With
+    ``fit_alone`` capacities are raised until every job, alone, fits at one hub it may train at.
     """
 
     power_utilisation: float = 0.70
     accel: float = 1.3
     storage: float = 2.5
+    fit_alone: bool = True
 
 
 DEFAULT_HEADROOM = Headroom()
@@ -62,7 +64,8 @@ def size_capacities(
     cap = proportional_capacities(ctx, ds, jobs, headroom)
     w = build_witness(ctx, rng, ds, jobs, shapes, cap.grid, cap.inventory, cap.ha)
     cap.grid = np.maximum(cap.grid, w.power * 1.001)
-    fit_alone(ctx, ds, jobs, shapes, cap)
+    if headroom.fit_alone:
+        fit_alone(ctx, ds, jobs, shapes, cap)
     cap.storage = np.maximum(cap.storage, w.storage * 1.001)
     hubs = ctx.base.hubs.copy()
     hubs["grid_mw"] = np.ceil(cap.grid * 10.0) / 10.0

@@ -27,10 +27,12 @@ class HubContext:
     accel_mask: dict[str, int]
     kw: dict[str, float]
     pue: dict[str, float]
+    price: dict[str, float]
     dearest_kwh: float
     classes: pd.DataFrame
     region: dict[str, str]
     west: tuple[str, ...]
+    domestic: tuple[str, ...]
 
     @classmethod
     def of(cls, base: Scenario) -> HubContext:
@@ -52,10 +54,16 @@ class HubContext:
             accel_mask=accel_mask,
             kw=dict(zip(base.accelerators["accel_id"], base.accelerators["kw_per_accel"], strict=True)),
             pue=dict(zip(base.hubs["hub_id"], base.hubs["pue"], strict=True)),
+            price=dict(zip(base.hubs["hub_id"], base.hubs["price_cny_per_kwh"], strict=True)),
             dearest_kwh=float((base.hubs["pue"] * base.hubs["price_cny_per_kwh"]).max()),
             classes=base.data_classes.set_index("class_id"),
             region=dict(zip(base.hubs["hub_id"], base.hubs["grid_region"], strict=True)),
             west=tuple(h for h, r in zip(base.hubs["hub_id"], base.hubs["macro_region"], strict=True) if r == "west"),
+            domestic=tuple(
+                k
+                for k, o in zip(base.accelerators["accel_id"], base.accelerators["origin"], strict=True)
+                if o == "domestic"
+            ),
         )
 
     def mask_of(self, hubs: frozenset[str] | tuple[str, ...] | None) -> int:
@@ -71,6 +79,10 @@ class HubContext:
         if not serve or math.isnan(bound):
             return self.mask_of(None)
         return sum(self.bit[h] for h in self.hubs if all(self.latency[h, t] <= bound + 1e-9 for t in serve))
+
+    def stocked(self, accel: str, hub: str) -> bool:
+        """Whether ``hub`` holds accelerators of type ``accel`` in the shipped scenario."""
+        return bool(self.accel_mask.get(accel, 0) & self.bit[hub])
 
     def within(self, mask: int, serve: tuple[str, ...], bound: float) -> bool:
         """Whether some hub of ``mask`` reaches every serving hub within ``bound`` ms."""
@@ -88,4 +100,11 @@ def two_figures(values: np.ndarray | float) -> np.ndarray:
     """Round to two significant figures (penalties read like a planner's numbers)."""
     v = np.asarray(values, dtype=float)
     mag = np.floor(np.log10(np.maximum(v, 1.0))) - 1
+    return np.round(v / 10.0**mag) * 10.0**mag
+
+
+def significant(values: np.ndarray | float, digits: int) -> np.ndarray:
+    """Round to ``digits`` significant figures."""
+    v = np.asarray(values, dtype=float)
+    mag = np.floor(np.log10(np.maximum(np.abs(v), 1e-300))) - (digits - 1)
     return np.round(v / 10.0**mag) * 10.0**mag

@@ -169,12 +169,17 @@ def draw_jobs(
     ctx: HubContext, rng: np.random.Generator, n: int, ds: pd.DataFrame, shapes: pd.DataFrame
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """``n`` jobs in campaigns of one shape on one dataset, shuffled; and their overrides."""
+    table = draw_campaign_jobs(rng, n, ds, shapes)
+    return table, draw_overrides(ctx, rng, table, ds, shapes)
+
+
+def draw_campaign_jobs(rng: np.random.Generator, n: int, ds: pd.DataFrame, shapes: pd.DataFrame) -> pd.DataFrame:
+    """``n`` jobs in campaigns of one shape on one dataset, 80/17/3% fine-tune/mid-size/pre-training, shuffled."""
     counts = {"pt": round(KIND_SHARE["pt"] * n), "mid": round(KIND_SHARE["mid"] * n)}
     counts["ft"] = n - counts["pt"] - counts["mid"]
     parts = [_kind_campaigns(rng, kind, counts[kind], ds, shapes) for kind in ("pt", "mid", "ft") if counts[kind] > 0]
     shape_of, ds_of, size_of = (np.concatenate([p[i] for p in parts]) for i in range(3))
-    table = _job_table(rng, ds, shapes, shape_of, ds_of, size_of)
-    return table, draw_overrides(ctx, rng, table, ds, shapes)
+    return _job_table(rng, ds, shapes, shape_of, ds_of, size_of)
 
 
 def _kind_campaigns(
