@@ -121,6 +121,8 @@ def _main(
 
 
 PROGRESS_MIN_JOBS = 1000  # scenarios at least this large report their progress while solving
+# the portfolio families of eastwest_opt.generate.FAMILIES, named here so that `--help` does not import the generator
+GENERATE_FAMILIES = ("default", "distinct", "skewed", "restricted")
 
 
 def _progress_printer(started: float) -> Any:
@@ -312,14 +314,29 @@ def generate(
         int | None, typer.Option("--datasets", min=1, help="Number of datasets (default: jobs / 20, at least 1).")
     ] = None,
     seed: Annotated[int, typer.Option("--seed", min=0, help="Random seed; the same seed gives the same scenario.")] = 0,
+    family: Annotated[
+        str,
+        typer.Option(
+            "--family",
+            help=(
+                "Kind of portfolio: default (a catalogue of shapes in campaigns, about two thirds of jobs repeat one), "
+                "distinct (every job its own shape; some restrictions and overrides), skewed (a few giant runs, "
+                "many tiny jobs, grid power well short of demand) or restricted (about 40% of jobs restricted to "
+                "some hubs, 30% with overrides at western hubs)."
+            ),
+        ),
+    ] = "default",
     overwrite: Annotated[bool, typer.Option(help="Replace OUT if it exists.")] = False,
     debug: DebugOpt = False,
 ) -> None:
     """Write a realistic generated portfolio over the shipped hubs and backbone as a scenario folder."""
+    if family not in GENERATE_FAMILIES:
+        _err(f"--family: unknown family {family!r}; choose {', '.join(GENERATE_FAMILIES)}")
+        raise typer.Exit(int(ExitCode.INVALID_INPUT))
     from eastwest_opt.generate import generate_scenario, write_scenario
 
     n_datasets = datasets if datasets is not None else max(1, jobs // 20)
-    sc = _run(debug, lambda: generate_scenario(jobs, n_datasets, seed))
+    sc = _run(debug, lambda: generate_scenario(jobs, n_datasets, seed, family=family))
     _run(debug, lambda: write_scenario(sc, out, overwrite=overwrite))
     typer.echo(f"Scenario {sc.name!r} written to {out} ({len(sc.jobs):,} jobs, {len(sc.datasets):,} datasets).")
 

@@ -12,9 +12,10 @@ import pytest
 from typer.testing import CliRunner
 
 import eastwest_opt as ew
-from eastwest_opt.cli import app
+from eastwest_opt.cli import GENERATE_FAMILIES, app
 from eastwest_opt.errors import OutputExistsError
-from eastwest_opt.generate import generate_scenario, repeat_fraction, write_scenario
+from eastwest_opt.generate import FAMILIES, generate_scenario, repeat_fraction, write_scenario
+from eastwest_opt.generate.measures import overridden_share, power_demand_ratio, restricted_share, top_share
 from eastwest_opt.model.data import job_groups, prepare
 from eastwest_opt.scenario.network import build_network
 from eastwest_opt.scenario.schema import TABLE_ORDER
@@ -158,3 +159,101 @@ def test_benchmark_floor_builds_the_same_model() -> None:
         assert result.status == "Optimal"
         assert result.objective == pytest.approx(plan.objective_cny, rel=1e-7)
     assert math.isfinite(plan.objective_cny) and np.isfinite(result.bound)
+
+
+# ---------------------------------------------------------------------------------------------
+# families that do not aggregate: distinct, skewed, restricted
+# ---------------------------------------------------------------------------------------------
+NEW_FAMILIES = ("distinct", "skewed", "restricted")
+SHIPPED = ew.load_scenario()
+
+
+@pytest.fixture(scope="module")
+def thousand() -> dict[str, ew.Scenario]:
+    return {f: generate_scenario(1000, 50, 21, family=f) for f in NEW_FAMILIES}
+
+
+def test_the_cli_names_every_family_and_the_default_family_is_unchanged() -> None:
+    assert GENERATE_FAMILIES == tuple(FAMILIES)
+    _assert_same(generate_scenario(120, 6, 9), generate_scenario(120, 6, 9, family="default"))
+    with pytest.raises(ValueError, match="unknown portfolio family 'nope'"):
+        generate_scenario(10, 2, 0, family="nope")
+
+
+@pytest.mark.parametrize("family", NEW_FAMILIES)
+def test_family_is_deterministic_loads_back_and_keeps_the_shipped_hubs(family: str, tmp_path: Path) -> None:
+    first, again = generate_scenario(300, 15, 5, family=family), generate_scenario(300, 15, 5, family=family)
+    _assert_same(first, again)
+    assert not first.jobs.equals(generate_scenario(300, 15, 6, family=family).jobs)
+    assert first.name == f"generated-{family}-300j-15d-s5" and first.jobs["job_id"].is_unique
+    _assert_same(first, ew.load_scenario(write_scenario(first, tmp_path / family)))
+    assert list(first.hubs["hub_id"]) == list(SHIPPED.hubs["hub_id"])
+    backbone = ["link_id", "hub_a", "hub_b", "latency_ms"]
+    pd.testing.assert_frame_equal(first.links[backbone], SHIPPED.links[backbone])
+    # one seed, the same datasets in every family
+    pd.testing.assert_frame_equal(first.datasets, generate_scenario(300, 15, 5).datasets)
+
+
+def test_distinct_jobs_seldom_share_a_shape(thousand: dict[str, ew.Scenario]) -> None:
+    scenario = thousand["distinct"]
+    jobs = scenario.jobs
+    assert repeat_fraction(scenario) < 0.02
+    # distinct even ignoring the dataset: each job has its own figures, not a catalogue's
+    key = ["accel_id", "accel_count", "runtime_h", "artifact_tb", "max_latency_ms", "unplaced_penalty_cny"]
+    assert jobs[key].astype(str).duplicated().mean() < 0.02
+    assert jobs["accel_count"].nunique() > 300 and jobs["serving_hubs"].nunique() > 30
+    assert 0.05 <= restricted_share(scenario) <= 0.15 and 0.05 <= overridden_share(scenario) <= 0.12
+
+
+def test_skewed_has_a_heavy_tail_and_more_demand_than_grid(thousand: dict[str, ew.Scenario]) -> None:
+    for scenario in (thousand["skewed"], generate_scenario(200, 10, 2, family="skewed")):
+        jobs = scenario.jobs
+        assert power_demand_ratio(scenario) >= 1.5
+        assert top_share(scenario, 0.01) >= 0.30  # the top 1% of jobs by accelerator-hours
+        assert (jobs["accel_count"] >= 2048).any() and jobs["accel_count"].median() <= 8
+        assert jobs.loc[jobs["accel_count"] >= 2048, "runtime_h"].min() >= 400
+    # the other families keep the default's headroom
+    assert power_demand_ratio(thousand["distinct"]) < 1.0
+
+
+def test_restricted_jobs_are_common_and_overrides_sit_at_western_hubs(thousand: dict[str, ew.Scenario]) -> None:
+    west = set(SHIPPED.hubs.loc[SHIPPED.hubs["macro_region"] == "west", "hub_id"])
+    domestic = set(SHIPPED.accelerators.loc[SHIPPED.accelerators["origin"] == "domestic", "accel_id"])
+    for scenario in (thousand["restricted"], generate_scenario(200, 10, 2, family="restricted")):
+        assert 0.30 <= restricted_share(scenario) <= 0.50
+        assert 0.20 <= overridden_share(scenario) <= 0.40
+        ov = scenario.overrides
+        assert set(ov["hub_id"]) <= west
+        swapped = ov["accel_id"] != ""
+        assert set(ov.loc[swapped, "accel_id"]) <= domestic and swapped.mean() > 0.3
+        assert ov["fixed_cost_cny"].notna().mean() > 0.2
+        must = scenario.jobs.loc[scenario.jobs["unplaced_penalty_cny"].isna(), "job_id"]
+        assert not ov["job_id"].isin(must).any(), "must-place jobs keep their own accelerators (the witness)"
+    assert repeat_fraction(thousand["restricted"]) < repeat_fraction(generate_scenario(1000, 50, 21)) - 0.1
+
+
+@pytest.mark.parametrize("family", NEW_FAMILIES)
+def test_small_family_portfolio_solves_to_a_verified_plan(family: str) -> None:
+    scenario = generate_scenario(200, 10, 1, family=family)
+    plan = ew.solve(scenario, time_limit_s=60, mip_rel_gap=0.02, threads=1)
+    assert plan.status == "optimal" and plan.verified
+    placed = (plan.placements["status"] == "placed").to_numpy()
+    must = scenario.jobs["unplaced_penalty_cny"].isna().to_numpy()
+    assert must.any() and placed[must].all()
+    if family == "skewed":  # power binds and many optional jobs stay out (at 1,000 jobs: 7 of 8 hubs full, half out)
+        assert (plan.hub_usage["power_utilisation"] > 0.95).sum() >= 2
+        assert (~placed[~must]).mean() > 0.15
+
+
+def test_cli_generate_family(tmp_path: Path) -> None:
+    runner = CliRunner()
+    help_text = runner.invoke(app, ["generate", "--help"]).output
+    for family in FAMILIES:
+        assert family in help_text
+    out = tmp_path / "distinct"
+    result = runner.invoke(app, ["generate", str(out), "--jobs", "120", "--family", "distinct", "--seed", "3"])
+    assert result.exit_code == 0, result.output
+    _assert_same(ew.load_scenario(out), generate_scenario(120, 6, 3, family="distinct"))
+    bad = runner.invoke(app, ["generate", str(tmp_path / "x"), "--family", "uniform"])
+    assert bad.exit_code == 2 and "unknown family 'uniform'" in bad.output
+    assert not (tmp_path / "x").exists()
