@@ -203,7 +203,7 @@ def solve(
     if as_json:
         typer.echo(json.dumps(plan.summary(), indent=2))
     else:
-        from eastwest_opt.summary import print_plan
+        from eastwest_opt.report.terminal import print_plan
 
         print_plan(sc, plan)
         if out is not None:

@@ -1,4 +1,4 @@
-"""Produce ``eastwest_opt/_geo/china_outline.geojson``, the outline the report's hub map is drawn over.
+"""Produce ``eastwest_opt/report/_geo/china_outline.geojson``, the outline the report's hub map is drawn over.
 
 Not needed at run time: the GeoJSON it writes is shipped inside the package. Kept to document
 exactly where the outline comes from and to let anyone reproduce it.
@@ -28,7 +28,7 @@ from typing import Any
 
 SHAPEFILE = "geopandas/datasets/naturalearth_lowres/naturalearth_lowres"
 KEEP = {"CHN": "China", "TWN": "Taiwan"}
-OUT = Path(__file__).resolve().parents[1] / "eastwest_opt" / "_geo" / "china_outline.geojson"
+OUT = Path(__file__).resolve().parents[1] / "eastwest_opt" / "report" / "_geo" / "china_outline.geojson"
 DECIMALS = 2
 
 

@@ -1,4 +1,7 @@
-"""The terminal summary of a plan, as a planner reads it."""
+"""The terminal summary of a plan, as a planner reads it: :func:`print_plan`, printed by ``solve``.
+
+Cheap to import: it needs rich and the plan, not matplotlib or the report's drawing modules.
+"""
 
 from __future__ import annotations
 
@@ -54,7 +57,24 @@ def print_plan(scenario: Scenario, plan: Plan, console: Console | None = None) -
         f"{s['emissions_t']:,.0f} tCO2; {s['transfer_tb']:,.0f} TB moved over the backbone. "
         f"Solved in {s['seconds'].get('total_s', 0):.2f} s."
     )
+    console.print(_costs_table(plan))
+    # a narrow terminal gets the hub ids (bth, yrd, ...) so that no figure is cut short
+    console.print(_hubs_table(scenario, plan, narrow=console.width < 100))
+    links = _links_table(plan)
+    if links is not None:
+        console.print(links)
+    unplaced = plan.placements[plan.placements["status"] == "unplaced"]
+    if len(unplaced):
+        # the costliest first; a long list is cut short (placements.csv has every job)
+        shown = unplaced.sort_values("unplaced_penalty_cny", ascending=False, kind="stable").head(UNPLACED_SHOWN)
+        names = ", ".join(f"{r.job_id} (penalty {_cny(r.unplaced_penalty_cny)} CNY)" for r in shown.itertuples())
+        if len(unplaced) > UNPLACED_SHOWN:
+            names += f" and {len(unplaced) - UNPLACED_SHOWN:,} more (status 'unplaced' in placements.csv)"
+        console.print(f"[yellow]Unplaced ({len(unplaced):,}):[/yellow] " + names)
 
+
+def _costs_table(plan: Plan) -> Table:
+    """Every cost term of the plan with its share of the total."""
     costs = Table(title="Cost breakdown", title_justify="left")
     costs.add_column("Term")
     costs.add_column("CNY", justify="right")
@@ -63,10 +83,12 @@ def print_plan(scenario: Scenario, plan: Plan, console: Console | None = None) -
         label = row.term.replace("_", " ")
         style = "bold" if row.term == "total" else None
         costs.add_row(label, f"{row.cost_cny:,.0f}", f"{100 * row.share:.1f}%", style=style)
-    console.print(costs)
+    return costs
 
-    # a narrow terminal gets the hub ids (bth, yrd, ...) so that no figure is cut short
-    narrow = console.width < 100
+
+def _hubs_table(scenario: Scenario, plan: Plan, *, narrow: bool) -> Table:
+    """Per hub: its price, jobs, power, accelerators and storage used (with their shares) and energy cost;
+    hubs named by their ids when ``narrow``."""
     hubs = Table(title="Hubs: what each uses and its share of what it has; energy cost in CNY", title_justify="left")
     for col, justify in (
         ("Hub", "left"),
@@ -90,29 +112,24 @@ def print_plan(scenario: Scenario, plan: Plan, console: Console | None = None) -
             _used(h.storage_used_tb, h.storage_tb),
             _cny(h.energy_cost_cny).replace(" ", ""),
         )
-    console.print(hubs)
+    return hubs
 
+
+def _links_table(plan: Plan) -> Table | None:
+    """The ten busiest link directions by TB carried; None when nothing moves."""
     flows = plan.link_flows
     busy = flows[flows["total_tb"] > 0].sort_values("total_tb", ascending=False).head(10)
-    if len(busy):
-        links = Table(title="Busiest links (TB over the window)", title_justify="left")
-        for col in ("Link", "Replication", "Staging", "Artifacts", "Utilisation"):
-            links.add_column(col, justify="left" if col == "Link" else "right")
-        for f in busy.itertuples(index=False):
-            links.add_row(
-                f"{f.from_hub} -> {f.to_hub}",
-                f"{f.replication_tb:,.0f}",
-                f"{f.staging_tb:,.0f}",
-                f"{f.artifact_tb:,.1f}",
-                f"{100 * f.utilisation:.1f}%",
-            )
-        console.print(links)
-
-    unplaced = plan.placements[plan.placements["status"] == "unplaced"]
-    if len(unplaced):
-        # the costliest first; a long list is cut short (placements.csv has every job)
-        shown = unplaced.sort_values("unplaced_penalty_cny", ascending=False, kind="stable").head(UNPLACED_SHOWN)
-        names = ", ".join(f"{r.job_id} (penalty {_cny(r.unplaced_penalty_cny)} CNY)" for r in shown.itertuples())
-        if len(unplaced) > UNPLACED_SHOWN:
-            names += f" and {len(unplaced) - UNPLACED_SHOWN:,} more (status 'unplaced' in placements.csv)"
-        console.print(f"[yellow]Unplaced ({len(unplaced):,}):[/yellow] " + names)
+    if not len(busy):
+        return None
+    links = Table(title="Busiest links (TB over the window)", title_justify="left")
+    for col in ("Link", "Replication", "Staging", "Artifacts", "Utilisation"):
+        links.add_column(col, justify="left" if col == "Link" else "right")
+    for f in busy.itertuples(index=False):
+        links.add_row(
+            f"{f.from_hub} -> {f.to_hub}",
+            f"{f.replication_tb:,.0f}",
+            f"{f.staging_tb:,.0f}",
+            f"{f.artifact_tb:,.1f}",
+            f"{100 * f.utilisation:.1f}%",
+        )
+    return links

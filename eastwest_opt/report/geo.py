@@ -1,10 +1,10 @@
 """The outline of China the report's hub map is drawn over, shipped inside the package.
 
-``_geo/china_outline.geojson`` holds the polygons of China (mainland and Hainan) and Taiwan from
-Natural Earth 1:110m "Admin 0 - Countries" (public domain), produced once by
-``scripts/extract_china_outline.py``; nothing is downloaded at run time. It is a schematic,
-low-resolution outline for orientation, not a standard map for publication (see data/README.md,
-"Map outline").
+``_geo/china_outline.geojson`` (beside this module, in ``eastwest_opt/report/``) holds the
+polygons of China (mainland and Hainan) and Taiwan from Natural Earth 1:110m "Admin 0 -
+Countries" (public domain), produced once by ``scripts/extract_china_outline.py``; nothing is
+downloaded at run time. It is a schematic, low-resolution outline for orientation, not a
+standard map for publication (see data/README.md, "Map outline").
 
 The map uses a plain equirectangular projection: x is longitude and y latitude in degrees, and
 the axes stretch y by ``1 / cos(latitude)`` of the map's middle so that distances look right
