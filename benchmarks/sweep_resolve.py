@@ -36,8 +36,7 @@ import numpy as np
 
 import eastwest_opt as ew
 from eastwest_opt.solver import PlacementModel, SolveOptions, solve_model
-from eastwest_opt.sweep_apply import apply_overrides
-from eastwest_opt.sweep_spec import Variant, load_sweep
+from eastwest_opt.sweeps import Variant, apply_overrides, load_sweep
 
 
 @dataclass
