@@ -38,8 +38,7 @@ import eastwest_opt as ew
 from eastwest_opt.api import solve_model
 from eastwest_opt.solver.placement import PlacementModel
 from eastwest_opt.solver.status import SolveOptions
-from eastwest_opt.sweep_apply import apply_overrides
-from eastwest_opt.sweep_spec import Variant, load_sweep
+from eastwest_opt.sweeps import Variant, apply_overrides, load_sweep
 
 
 @dataclass

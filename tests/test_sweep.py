@@ -22,9 +22,7 @@ from typer.testing import CliRunner
 import eastwest_opt as ew
 from eastwest_opt.cli import app
 from eastwest_opt.errors import InfeasibleError, OutputExistsError, ScenarioError
-from eastwest_opt.sweep_apply import SelectionError, apply_overrides, check_selections
-from eastwest_opt.sweep_run import VariantResult
-from eastwest_opt.sweep_spec import Variant, load_sweep
+from eastwest_opt.sweeps import SelectionError, Variant, VariantResult, apply_overrides, check_selections, load_sweep
 
 runner = CliRunner()
 TABLES = "hubs, links, accelerators, hub_accelerators, data_classes, datasets, jobs, overrides"
@@ -511,7 +509,7 @@ def test_workers_that_cannot_start_stop_the_sweep_before_any_variant_is_recorded
 
 def _dies_on_poison(variant: Variant) -> VariantResult:
     """A pool task whose worker process dies (as if killed for memory) on the variant 'poison'."""
-    from eastwest_opt import sweep_run
+    from eastwest_opt.sweeps import run as sweep_run
 
     if variant.id == "poison":
         os._exit(9)
@@ -520,7 +518,7 @@ def _dies_on_poison(variant: Variant) -> VariantResult:
 
 def test_a_variant_that_kills_its_worker_is_an_error_and_the_others_go_on(tmp_path: Path) -> None:
     from eastwest_opt.solver.status import SolveOptions
-    from eastwest_opt.sweep_run import RunSettings, run_local
+    from eastwest_opt.sweeps import RunSettings, run_local
 
     base = ew.load_scenario(_two_hubs(tmp_path / "s"))
     names = ["a", "b", "poison", "c", "d", "e", "f"]
@@ -648,18 +646,17 @@ def test_cli_sweep(tmp_path: Path) -> None:
 def test_a_plan_the_verifier_rejects_is_an_error_not_a_solution(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    import eastwest_opt.api as api_module
     import eastwest_opt.plan.verify as verify_module
-    from eastwest_opt.plan.verdict import Violation
+    from eastwest_opt.plan.verdict import VerificationReport, Violation
 
     real = verify_module.verify_plan
 
-    def strict(scenario: ew.Scenario, plan: ew.Plan) -> verify_module.VerificationReport:
+    def strict(scenario: ew.Scenario, plan: ew.Plan) -> VerificationReport:
         report = real(scenario, plan)
         if scenario.carbon_price_cny_per_t > 0:  # pretend the solver broke a constraint in these variants
             report.violations.append(Violation("power", "hub w draws 1 MW over its grid allocation"))
         return report
-
-    import eastwest_opt.api as api_module
 
     monkeypatch.setattr(api_module, "verify_plan", strict)
     spec = {
@@ -685,7 +682,7 @@ def _umask() -> int:
 
 
 def test_plot_lines_are_named_by_the_other_parameters_label_and_sorted_by_value() -> None:
-    from eastwest_opt.sweep_plots import _series_groups
+    from eastwest_opt.sweeps.plot_lines import _series_groups
 
     frame = pd.DataFrame({"price": [1.0, 2.0, 1.0, 2.0, 1.0], "grid": [10, 10, 2, 2, None], "y": [1, 2, 3, 4, 5]})
     groups, title = _series_groups(frame, "price", ["grid"], {"grid": "Western grid (MW)"})

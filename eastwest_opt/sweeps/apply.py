@@ -5,8 +5,9 @@ and never changes the base: tables are edited as copies, then only what a change
 checked again (the changed columns' types and ranges; references between tables when rows or
 ids changed; the routes the scenario needs when links, datasets, classes or jobs changed).
 :func:`check_selections` applies every variant without solving, so that a selection matching no
-row is an error before anything runs. The semantics of each operation are documented in
-:mod:`eastwest_opt.sweeps`.
+row is an error before anything runs; :func:`common_base` applies a sweep's ``base_overrides``.
+:func:`scenario_fingerprint` hashes a scenario's content for the sweep's spec hash. The
+semantics of each operation are documented in :mod:`eastwest_opt.sweeps`.
 """
 
 from __future__ import annotations
@@ -16,16 +17,29 @@ import fnmatch
 import hashlib
 import json
 import math
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from eastwest_opt.errors import InfeasibleError, Problem, ScenarioError
-from eastwest_opt.scenario import Scenario, check_references, check_routes
-from eastwest_opt.scenario.schema import SCHEMAS, TABLE_ORDER, Column, TableSchema, parse_table, split_list
-from eastwest_opt.sweep_spec import NUMERIC, Condition, Override, SweepSpec, is_number, value_text
+from eastwest_opt.sweeps.core import (
+    SCHEMAS,
+    TABLE_ORDER,
+    Column,
+    InfeasibleError,
+    Problem,
+    Scenario,
+    ScenarioError,
+    TableSchema,
+    check_references,
+    check_routes,
+    parse_table,
+    split_list,
+)
+from eastwest_opt.sweeps.spec import NUMERIC, Condition, Override, SweepSpec, is_number, value_text
+
+Lookup = Callable[[str], pd.DataFrame]
 
 
 # ---------------------------------------------------------------------------------
@@ -57,56 +71,10 @@ def apply_overrides(
     (a link cut that isolates a dataset's replicas). ``validate=False`` only edits the tables
     (used to check selections before a sweep runs).
     """
-    tables: dict[str, pd.DataFrame] = {}
-    settings: dict[str, Any] = {}
-    touched: dict[str, set[str]] = {}
-    rows_changed: set[str] = set()
-
-    def current(table: str) -> pd.DataFrame:
-        """The table being edited (a copy of the base's on first use)."""
-        if table not in tables:
-            tables[table] = base.table(table)
-        return tables[table]
-
-    def lookup(table: str) -> pd.DataFrame:
-        """The table as edited so far, or the base's."""
-        return tables[table] if table in tables else base.tables[table]
-
+    edits = _Edits(base)
     for ov in overrides:
-        if ov.op == "settings":
-            settings.update(ov.values)
-            continue
-        assert ov.table is not None
-        frame = current(ov.table)
-        if ov.op == "append":
-            schema = SCHEMAS[ov.table]
-            new = pd.DataFrame([{c: row.get(c) for c in schema.column_names} for row in ov.rows], dtype=object)
-            tables[ov.table] = pd.concat([frame.astype(object), new], ignore_index=True)
-            rows_changed.add(ov.table)
-            continue
-        mask = _select(frame, ov, lookup)
-        if ov.op == "remove":
-            tables[ov.table] = frame.loc[~mask].reset_index(drop=True)
-            rows_changed.add(ov.table)
-        elif ov.op == "duplicate":
-            tables["jobs"], extra = _duplicate_jobs(frame, mask, int(ov.values["times"]))
-            if extra:
-                ovr = current("overrides")
-                copies = []
-                for new_id, old_id in extra.items():
-                    rows = ovr.loc[ovr["job_id"] == old_id].copy()
-                    rows["job_id"] = new_id
-                    copies.append(rows)
-                if copies and any(len(c) for c in copies):
-                    tables["overrides"] = pd.concat([ovr, *copies], ignore_index=True)
-                    rows_changed.add("overrides")
-            rows_changed.add("jobs")
-        else:
-            schema = SCHEMAS[ov.table]
-            for column, value in ov.values.items():
-                col = schema.column(column)
-                tables[ov.table] = frame = _change_column(frame, mask, col, ov.op, value)
-                touched.setdefault(ov.table, set()).add(column)
+        edits.apply(ov)
+    tables = edits.tables
     changed = dataclasses.replace(
         base,
         tables={**base.tables, **tables},
@@ -114,11 +82,74 @@ def apply_overrides(
         name=name if name is not None else base.name,
     )
     if not validate:
-        return dataclasses.replace(changed, **settings) if settings else changed
-    return _revalidate(changed, tables, touched, rows_changed, settings)
+        return dataclasses.replace(changed, **edits.settings) if edits.settings else changed
+    return _revalidate(changed, tables, edits.touched, edits.rows_changed, edits.settings)
 
 
-def _select(frame: pd.DataFrame, ov: Override, lookup: Any) -> pd.Series:
+class _Edits:
+    """The tables a run of overrides has changed so far (copies of the base's, in the order
+    first changed), the settings it sets, the columns it changed and the tables whose rows changed."""
+
+    def __init__(self, base: Scenario) -> None:
+        self.base = base
+        self.tables: dict[str, pd.DataFrame] = {}
+        self.settings: dict[str, Any] = {}
+        self.touched: dict[str, set[str]] = {}
+        self.rows_changed: set[str] = set()
+
+    def current(self, table: str) -> pd.DataFrame:
+        """The table being edited (a copy of the base's on first use)."""
+        if table not in self.tables:
+            self.tables[table] = self.base.table(table)
+        return self.tables[table]
+
+    def lookup(self, table: str) -> pd.DataFrame:
+        """The table as edited so far, or the base's."""
+        return self.tables[table] if table in self.tables else self.base.tables[table]
+
+    def apply(self, ov: Override) -> None:
+        """Apply one override to the tables (or settings) edited so far."""
+        if ov.op == "settings":
+            self.settings.update(ov.values)
+            return
+        assert ov.table is not None
+        frame = self.current(ov.table)
+        if ov.op == "append":
+            schema = SCHEMAS[ov.table]
+            new = pd.DataFrame([{c: row.get(c) for c in schema.column_names} for row in ov.rows], dtype=object)
+            self.tables[ov.table] = pd.concat([frame.astype(object), new], ignore_index=True)
+            self.rows_changed.add(ov.table)
+            return
+        mask = _select(frame, ov, self.lookup)
+        if ov.op == "remove":
+            self.tables[ov.table] = frame.loc[~mask].reset_index(drop=True)
+            self.rows_changed.add(ov.table)
+        elif ov.op == "duplicate":
+            self._duplicate(frame, mask, int(ov.values["times"]))
+        else:
+            schema = SCHEMAS[ov.table]
+            for column, value in ov.values.items():
+                col = schema.column(column)
+                self.tables[ov.table] = frame = _change_column(frame, mask, col, ov.op, value)
+                self.touched.setdefault(ov.table, set()).add(column)
+
+    def _duplicate(self, frame: pd.DataFrame, mask: pd.Series, times: int) -> None:
+        """Copy the selected jobs, and the override rows of each copied job with them."""
+        self.tables["jobs"], extra = _duplicate_jobs(frame, mask, times)
+        if extra:
+            ovr = self.current("overrides")
+            copies = []
+            for new_id, old_id in extra.items():
+                rows = ovr.loc[ovr["job_id"] == old_id].copy()
+                rows["job_id"] = new_id
+                copies.append(rows)
+            if copies and any(len(c) for c in copies):
+                self.tables["overrides"] = pd.concat([ovr, *copies], ignore_index=True)
+                self.rows_changed.add("overrides")
+        self.rows_changed.add("jobs")
+
+
+def _select(frame: pd.DataFrame, ov: Override, lookup: Lookup) -> pd.Series:
     """The rows an override selects, or :class:`SelectionError` when none (or missing ids)."""
     table = ov.table
     assert table is not None
@@ -144,7 +175,7 @@ def _select(frame: pd.DataFrame, ov: Override, lookup: Any) -> pd.Series:
     return mask
 
 
-def _column_for(frame: pd.DataFrame, table: str, column: str, lookup: Any) -> pd.Series:
+def _column_for(frame: pd.DataFrame, table: str, column: str, lookup: Lookup) -> pd.Series:
     """A derived column for ``where``: jobs' class and origin, links' corridor, or the hub's macro region."""
     if column in frame.columns:
         return frame[column]
@@ -334,19 +365,42 @@ def _revalidate(
     if route_touch:
         found = check_routes(new)
         if found:
-            from eastwest_opt.plan.explain import COLUMNS
-
-            explanation = pd.DataFrame(
-                [
-                    {"cause": "route", "subject": p.column or "", "amount": math.nan, "unit": "", "current": math.nan}
-                    | {"sentence": p.message}
-                    for p in found
-                ],
-                columns=COLUMNS,
-            )
-            more = f" (and {len(found) - 1} more)" if len(found) > 1 else ""
-            raise InfeasibleError(f"scenario {new.name!r} has no feasible plan: {found[0].message}{more}", explanation)
+            raise _no_route(new, found)
     return new
+
+
+def _no_route(scenario: Scenario, found: list[Problem]) -> InfeasibleError:
+    """The error for a scenario whose backbone cannot carry the routes it needs, with one
+    explanation row per missing route."""
+    from eastwest_opt.plan.explain import COLUMNS
+
+    explanation = pd.DataFrame(
+        [
+            {"cause": "route", "subject": p.column or "", "amount": math.nan, "unit": "", "current": math.nan}
+            | {"sentence": p.message}
+            for p in found
+        ],
+        columns=COLUMNS,
+    )
+    more = f" (and {len(found) - 1} more)" if len(found) > 1 else ""
+    return InfeasibleError(f"scenario {scenario.name!r} has no feasible plan: {found[0].message}{more}", explanation)
+
+
+# ---------------------------------------------------------------------------------
+# before a sweep runs
+# ---------------------------------------------------------------------------------
+def common_base(base: Scenario, spec: SweepSpec) -> Scenario:
+    """The base scenario with the sweep's ``base_overrides`` applied and checked."""
+    if not spec.base_overrides:
+        return base
+    try:
+        return apply_overrides(base, spec.base_overrides)
+    except SelectionError as exc:
+        raise ScenarioError([Problem(spec.file, str(exc), row=exc.override.line)]) from None
+    except ScenarioError as exc:
+        raise ScenarioError(
+            [Problem(spec.file, f"base_overrides make the base scenario invalid: {p}") for p in exc.problems]
+        ) from None
 
 
 def check_selections(base: Scenario, spec: SweepSpec) -> None:
