@@ -37,6 +37,7 @@ def test_shipped_scenario_has_the_promised_content(scenario: ew.Scenario) -> Non
 def test_every_column_carries_a_unit_or_is_an_id_or_label() -> None:
     unitless = {
         "name",
+        "label",
         "clusters",
         "province",
         "macro_region",
@@ -56,6 +57,11 @@ def test_every_column_carries_a_unit_or_is_an_id_or_label() -> None:
         "hub_a",
         "hub_b",
         "origin_hub",
+        "hours",  # a period's length: the name is the unit
+        "start_time",
+        "release_period",
+        "deadline_period",
+        "preemptible",
     }
     for schema in SCHEMAS.values():
         for col in schema.columns:

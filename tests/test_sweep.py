@@ -25,7 +25,7 @@ from eastwest_opt.errors import InfeasibleError, OutputExistsError, ScenarioErro
 from eastwest_opt.sweeps import SelectionError, Variant, VariantResult, apply_overrides, check_selections, load_sweep
 
 runner = CliRunner()
-TABLES = "hubs, links, accelerators, hub_accelerators, data_classes, datasets, jobs, overrides"
+TABLES = "hubs, links, accelerators, hub_accelerators, data_classes, datasets, jobs, overrides, periods, hub_periods, link_periods"
 
 
 @pytest.fixture(scope="module")

@@ -63,6 +63,6 @@ from __future__ import annotations
 from eastwest_opt.generate.build import generate_scenario
 from eastwest_opt.generate.families import FAMILIES
 from eastwest_opt.generate.measures import repeat_fraction
-from eastwest_opt.generate.write import write_scenario
+from eastwest_opt.scenario.write import write_scenario
 
 __all__ = ["FAMILIES", "generate_scenario", "repeat_fraction", "write_scenario"]

@@ -85,7 +85,8 @@ def typed_tables(raw: dict[str, pd.DataFrame]) -> tuple[dict[str, pd.DataFrame],
     tables: dict[str, pd.DataFrame] = {}
     problems: list[Problem] = []
     for name in TABLE_ORDER:
-        typed, found = parse_table(raw[name].reset_index(drop=True), SCHEMAS[name], f"{name}.csv")
+        frame = raw[name].reset_index(drop=True) if name in raw else pd.DataFrame(columns=SCHEMAS[name].column_names)
+        typed, found = parse_table(frame, SCHEMAS[name], f"{name}.csv")
         tables[name] = typed
         problems += found
     return tables, problems

@@ -82,6 +82,18 @@ class Scenario:
         return self.tables["overrides"]
 
     @property
+    def periods(self) -> pd.DataFrame:
+        return self.tables["periods"]
+
+    @property
+    def hub_periods(self) -> pd.DataFrame:
+        return self.tables["hub_periods"]
+
+    @property
+    def link_periods(self) -> pd.DataFrame:
+        return self.tables["link_periods"]
+
+    @property
     def storage_months(self) -> float:
         """Length of the planning window in months, for storage priced per TB-month."""
         return self.planning_window_hours / HOURS_PER_MONTH

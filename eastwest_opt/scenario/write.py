@@ -1,13 +1,21 @@
-"""Writing a scenario as a folder that :func:`~eastwest_opt.scenario.load_scenario` reads back unchanged."""
+"""Writing a scenario as a folder that :func:`~eastwest_opt.scenario.load_scenario` reads back unchanged.
+
+Optional tables without rows are left out, and so are the jobs' time columns (release,
+deadline, preemptible) when every job holds their defaults: a scenario without periods is
+written as it always was.
+"""
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 
 import pandas as pd
 import yaml
 
-from eastwest_opt.generate.core import LIST_SEP, SCENARIO_FILE, SCHEMAS, TABLE_ORDER, Scenario, write_folder
+from eastwest_opt.atomic import write_folder
+from eastwest_opt.scenario.core import SCENARIO_FILE, Scenario
+from eastwest_opt.scenario.schema import LIST_SEP, SCHEMAS, TABLE_ORDER
 
 
 def write_scenario(scenario: Scenario, folder: str | Path, *, overwrite: bool = False) -> Path:
@@ -21,19 +29,37 @@ def write_scenario(scenario: Scenario, folder: str | Path, *, overwrite: bool = 
 
     def fill(tmp: Path) -> None:
         """Write the tables and the settings into the temporary folder ``tmp``."""
-        for name in TABLE_ORDER:
+        for name in written_tables(scenario):
             csv_frame(name, scenario.tables[name]).to_csv(tmp / f"{name}.csv", index=False, na_rep="")
         (tmp / SCENARIO_FILE).write_text(yaml.safe_dump(settings(scenario), sort_keys=False, allow_unicode=True))
 
     return write_folder(folder, fill, overwrite=overwrite)
 
 
+def written_tables(scenario: Scenario) -> list[str]:
+    """The tables a scenario folder holds: every required table, and optional ones with rows."""
+    return [n for n in TABLE_ORDER if not SCHEMAS[n].optional_table or len(scenario.tables[n])]
+
+
+def _is_default(series: pd.Series, default: object) -> bool:
+    if isinstance(default, float) and math.isnan(default):
+        return bool(series.isna().all())
+    if isinstance(default, tuple):
+        return bool(series.map(lambda v: len(v) == 0 if isinstance(v, tuple | list) else v in ("", None)).all())
+    return bool((series == default).all())
+
+
 def csv_frame(name: str, frame: pd.DataFrame) -> pd.DataFrame:
-    """A table with its cells as the loader reads them: lists joined, booleans as words."""
+    """A table with its cells as the loader reads them: lists joined, booleans as words; the
+    jobs' time columns left out when they hold only their defaults."""
     out = frame.copy()
     for col in SCHEMAS[name].columns:
         if col.name not in out.columns:
             continue
+        if not col.required and col.name in ("release_period", "deadline_period", "preemptible"):
+            if _is_default(out[col.name], col.default):
+                out = out.drop(columns=col.name)
+                continue
         if col.kind == "list":
             out[col.name] = out[col.name].map(lambda v: LIST_SEP.join(v) if isinstance(v, tuple | list) else v)
         elif col.kind == "bool":
@@ -58,5 +84,5 @@ def settings(scenario: Scenario) -> dict[str, object]:
             "mip_rel_gap": scenario.solver.mip_rel_gap,
             "threads": scenario.solver.threads,
         },
-        "tables": {name: f"{name}.csv" for name in TABLE_ORDER},
+        "tables": {name: f"{name}.csv" for name in written_tables(scenario)},
     }
