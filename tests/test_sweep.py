@@ -22,10 +22,11 @@ from typer.testing import CliRunner
 import eastwest_opt as ew
 from eastwest_opt.cli import app
 from eastwest_opt.errors import InfeasibleError, OutputExistsError, ScenarioError
+from eastwest_opt.scenario.schema import TABLE_ORDER
 from eastwest_opt.sweeps import SelectionError, Variant, VariantResult, apply_overrides, check_selections, load_sweep
 
 runner = CliRunner()
-TABLES = "hubs, links, accelerators, hub_accelerators, data_classes, datasets, jobs, overrides, periods, hub_periods, link_periods"
+TABLES = ", ".join(TABLE_ORDER)
 
 
 @pytest.fixture(scope="module")
