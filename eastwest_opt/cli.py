@@ -257,19 +257,18 @@ def validate(
 
     Exit 0 when valid (warnings allowed), 2 when any error is found.
     """
-    from eastwest_opt.scenario import load_scenario, validate_scenario
+    from eastwest_opt.scenario.load import check_scenario
 
-    problems = _run(debug, lambda: validate_scenario(scenario))
+    sc, problems = _run(debug, lambda: check_scenario(scenario))
     for problem in problems:
         if problem.severity == "warning":
             typer.secho(str(problem), fg=typer.colors.YELLOW, err=True)
         else:
             _err(str(problem))
     errors = sum(p.severity == "error" for p in problems)
-    if errors:
+    if errors or sc is None:
         typer.secho(f"{errors} error(s), {len(problems) - errors} warning(s)", fg=typer.colors.RED, err=True)
         raise typer.Exit(int(ExitCode.INVALID_INPUT))
-    sc = _run(debug, lambda: load_scenario(scenario))
     typer.echo(
         f"OK: scenario {sc.name!r} is valid ({len(sc.hubs)} hubs, {len(sc.links)} links, "
         f"{len(sc.datasets)} datasets, {len(sc.jobs)} jobs" + (f"; {len(problems)} warning(s))." if problems else ").")

@@ -8,6 +8,7 @@ import shutil
 import tempfile
 from pathlib import Path
 
+import pytest
 from corrupt import CORRUPTIONS
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -41,6 +42,38 @@ def test_random_valid_scenarios_give_a_verified_plan_or_an_explanation(seed: int
         assert plan.status == "optimal"
 
 
+def _solve_cleanly(folder: Path) -> None:
+    """``solve`` ends with a known exit code, no traceback, and (for invalid input) only error lines."""
+    result = CliRunner().invoke(app, ["solve", str(folder), "--time-limit", "10"])
+    assert result.exit_code in (0, 2, 3, 4), result.output
+    assert "Traceback" not in result.output and "internal error" not in result.output
+    if result.exit_code == 2:
+        lines = [line for line in result.output.splitlines() if line.strip()]
+        assert lines and all(line.startswith(("error: ", "warning: ")) for line in lines), result.output
+
+
+NEW_KINDS = (
+    "duplicate_column",
+    "empty_table",
+    "extreme_value",
+    "yaml_bomb",
+    "yaml_duplicate_key",
+    "yaml_tag",
+    "yaml_bad_value",
+    "table_entry",
+)
+
+
+@pytest.mark.parametrize("kind", NEW_KINDS)
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_each_kind_of_corruption_fails_cleanly(kind: str, seed: int, tmp_path: Path) -> None:
+    """Every kind at least a few times, whatever the random draw of the property test below picks."""
+    folder = tmp_path / "s"
+    shutil.copytree(shipped_scenario_path(), folder)
+    CORRUPTIONS[kind](folder, random.Random(seed))
+    _solve_cleanly(folder)
+
+
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(
     seed=st.integers(min_value=0, max_value=10**6),
@@ -56,9 +89,4 @@ def test_corrupted_scenarios_fail_cleanly(seed: int, kinds: list[str]) -> None:
                 CORRUPTIONS[kind](folder, rng)
             except Exception:  # the corruption itself did not apply (e.g. a file already removed)
                 continue
-        result = CliRunner().invoke(app, ["solve", str(folder), "--time-limit", "10"])
-    assert result.exit_code in (0, 2, 3, 4), result.output
-    assert "Traceback" not in result.output and "internal error" not in result.output
-    if result.exit_code == 2:
-        lines = [line for line in result.output.splitlines() if line.strip()]
-        assert lines and all(line.startswith(("error: ", "warning: ")) for line in lines), result.output
+        _solve_cleanly(folder)

@@ -20,8 +20,9 @@ from eastwest_opt.scenario import (
     check_routes,
     load_scenario,
 )
+from eastwest_opt.scenario.cells import parse_table
 from eastwest_opt.scenario.network import Network, build_network, route_arcs
-from eastwest_opt.scenario.schema import LIST_SEP, SCHEMAS, TABLE_ORDER, parse_table
+from eastwest_opt.scenario.schema import LIST_SEP, SCHEMAS, TABLE_ORDER
 
 __all__ = [
     "LIST_SEP",

@@ -1,10 +1,15 @@
 """Scenarios: what a planner gives the optimiser, read and checked before anything is built.
 
-- :mod:`~eastwest_opt.scenario.schema`: the tables, their columns, units and ranges, and the
-  parsing of raw cells into typed columns;
+- :mod:`~eastwest_opt.scenario.schema`: the tables, their columns, units and ranges (admissible
+  and plausible, and why);
+- :mod:`~eastwest_opt.scenario.cells`: the parsing of raw cells into typed columns;
 - :mod:`~eastwest_opt.scenario.core`: the :class:`Scenario` and its changes in code;
+- :mod:`~eastwest_opt.scenario.yaml_reader`: YAML read safely (aliases capped, duplicate keys and
+  tags refused) with the line of every key, for ``scenario.yaml`` and sweep files;
+- :mod:`~eastwest_opt.scenario.settings`: the settings of ``scenario.yaml``, their types and ranges;
 - :mod:`~eastwest_opt.scenario.load`: reading a folder, every problem with file, row and column;
 - :mod:`~eastwest_opt.scenario.checks`: checks across tables (references, duplicates, routes);
+- :mod:`~eastwest_opt.scenario.magnitudes`: the products of columns the solver can work with;
 - :mod:`~eastwest_opt.scenario.network`: the backbone as a networkx graph, its arcs and routes.
 """
 

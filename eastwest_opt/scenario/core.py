@@ -15,12 +15,13 @@ from typing import Any
 import pandas as pd
 
 from eastwest_opt.errors import Problem, ScenarioError
+from eastwest_opt.scenario.cells import parse_table
 from eastwest_opt.scenario.checks import check_references, check_settings
-from eastwest_opt.scenario.schema import SCHEMAS, TABLE_ORDER, parse_table
+from eastwest_opt.scenario.magnitudes import check_magnitudes
+from eastwest_opt.scenario.schema import HOURS_PER_MONTH, SCHEMAS, TABLE_ORDER, TB_PER_GBPS_HOUR
 
+__all__ = ["HOURS_PER_MONTH", "SCENARIO_FILE", "TB_PER_GBPS_HOUR", "Scenario", "SolverSettings"]
 SCENARIO_FILE = "scenario.yaml"
-TB_PER_GBPS_HOUR = 0.45  # 1 Gbit/s for 3,600 s = 3,600 Gbit = 450 GB = 0.45 TB
-HOURS_PER_MONTH = 730.0  # 8,760 h / 12, for storage priced per TB-month
 
 
 @dataclass(frozen=True)
@@ -147,6 +148,8 @@ class Scenario:
             settings["solver"] = dataclasses.replace(self.solver, **settings["solver"])
         changed = dataclasses.replace(self, **settings)
         problems = check_settings(changed, "scenario settings")
+        if not any(p.severity == "error" for p in problems):
+            problems += check_magnitudes(changed)
         if any(p.severity == "error" for p in problems):
             raise ScenarioError(problems)
         return changed

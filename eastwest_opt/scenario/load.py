@@ -6,29 +6,22 @@ found, each naming file, row and column; :func:`load_scenario` raises them toget
 
 from __future__ import annotations
 
+import csv
+import io
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
-import yaml
 
 from eastwest_opt.errors import Problem, ScenarioError
-from eastwest_opt.scenario.checks import check_references, check_routes, check_settings
+from eastwest_opt.scenario.cells import parse_table
+from eastwest_opt.scenario.checks import check_empty_tables, check_references, check_routes
 from eastwest_opt.scenario.core import SCENARIO_FILE, Scenario, SolverSettings
-from eastwest_opt.scenario.schema import SCHEMAS, TABLE_ORDER, empty_table, parse_table
+from eastwest_opt.scenario.schema import SCHEMAS, TABLE_ORDER, TableSchema, empty_table
+from eastwest_opt.scenario.settings import read_settings
+from eastwest_opt.scenario.yaml_reader import read_yaml
 
-_TOP_KEYS = {
-    "name",
-    "description",
-    "planning_window_hours",
-    "carbon_price_cny_per_t",
-    "carbon_budget_t",
-    "allow_unplaced",
-    "artifact_paths_k",
-    "solver",
-    "tables",
-}
-_SOLVER_KEYS = {"time_limit_s", "mip_rel_gap", "threads"}
+_BOM = "\ufeff"
 
 
 def shipped_scenario_path() -> Path:
@@ -54,51 +47,91 @@ def load_scenario(path: str | Path | None = None) -> Scenario:
 
 def validate_scenario(path: str | Path | None = None) -> list[Problem]:
     """Every problem of a scenario folder, errors and warnings, without solving."""
+    return check_scenario(path)[1]
+
+
+def check_scenario(path: str | Path | None = None) -> tuple[Scenario | None, list[Problem]]:
+    """Read and check a scenario folder once: the scenario (``None`` when it has errors) and every
+    problem, errors and warnings."""
     try:
-        _scenario, problems = _collect(path)
+        scenario, problems = _collect(path)
     except ScenarioError as exc:
-        return exc.problems
-    return problems
+        return None, exc.problems
+    return (None if any(p.severity == "error" for p in problems) else scenario), problems
 
 
 def _collect(path: str | Path | None) -> tuple[Scenario, list[Problem]]:
     """Read and check a scenario folder; raise only when nothing further can be read."""
     folder = Path(path) if path is not None else shipped_scenario_path()
-    problems: list[Problem] = []
-    broken: set[str] = set()
-    if not folder.exists():
-        raise ScenarioError([Problem(str(folder), "scenario folder does not exist")])
-    if not folder.is_dir():
-        raise ScenarioError([Problem(str(folder), "not a folder; a scenario is a folder with scenario.yaml")])
     config_path = folder / SCENARIO_FILE
-    if not config_path.is_file():
-        raise ScenarioError([Problem(str(config_path), "file not found")])
-    config = _read_yaml(config_path)
-    problems += _check_yaml(config, SCENARIO_FILE)
-    table_files = _table_files(folder, config.get("tables") or {}, problems)
+    try:
+        if not folder.exists():
+            raise ScenarioError([Problem(str(folder), "scenario folder does not exist")])
+        if not folder.is_dir():
+            raise ScenarioError([Problem(str(folder), "not a folder; a scenario is a folder with scenario.yaml")])
+        if not config_path.is_file():
+            raise ScenarioError([Problem(str(config_path), "file not found")])
+    except OSError as exc:
+        raise ScenarioError([Problem(str(folder)[:200], f"cannot be read: {exc.strerror or exc}")]) from None
+    config, lines = read_yaml(config_path, SCENARIO_FILE)
+    settings, entries, problems = read_settings(config, lines, SCENARIO_FILE)
+    if not isinstance(config, dict | None):
+        raise ScenarioError(problems)
+    table_files = _table_files(folder, entries, lines, problems)
+    tables, sources, broken = _read_tables(table_files, entries, problems)
     broken.update(name for name in TABLE_ORDER if name not in table_files)
+    scenario = Scenario(
+        name=str(settings["name"]) if settings["name"] is not None else folder.name,
+        description=str(settings["description"] or ""),
+        planning_window_hours=float(settings["planning_window_hours"]),
+        carbon_price_cny_per_t=float(settings["carbon_price_cny_per_t"]),
+        carbon_budget_t=_opt_float(settings["carbon_budget_t"]),
+        allow_unplaced=bool(settings["allow_unplaced"]),
+        artifact_paths_k=int(settings["artifact_paths_k"]),
+        solver=SolverSettings(
+            time_limit_s=_opt_float(settings["solver.time_limit_s"]),
+            mip_rel_gap=_opt_float(settings["solver.mip_rel_gap"]),
+            threads=int(settings["solver.threads"]) if settings["solver.threads"] is not None else None,
+        ),
+        tables=tables,
+        path=folder.resolve(),
+        sources=sources,
+    )
+    problems += check_empty_tables(scenario, broken)
+    problems += check_references(scenario, broken)
+    if not any(p.severity == "error" for p in problems):
+        problems += check_routes(scenario)
+    return scenario, problems
+
+
+def _read_tables(
+    table_files: dict[str, Path], entries: dict[str, str | None], problems: list[Problem]
+) -> tuple[dict[str, pd.DataFrame], dict[str, str], set[str]]:
+    """Every table read and typed (an empty one where it cannot be), its file name, and the broken ones."""
     tables: dict[str, pd.DataFrame] = {}
     sources: dict[str, str] = {}
+    broken: set[str] = set()
     for name in TABLE_ORDER:
         schema = SCHEMAS[name]
         file = table_files.get(name)
+        tables[name] = empty_table(name)
         if file is None:
-            tables[name] = empty_table(name)
             continue
         sources[name] = file.name
-        if not file.is_file():
-            listed = config.get("tables") if isinstance(config.get("tables"), dict) else {}
-            if schema.optional_table and name not in listed:
-                tables[name] = empty_table(name)
-                continue
-            problems.append(Problem(file.name, "file not found"))
-            tables[name] = empty_table(name)
+        try:
+            exists = file.is_file()
+        except OSError as exc:
+            problems.append(Problem(file.name[:200], f"cannot be read: {exc.strerror or exc}"))
             broken.add(name)
             continue
-        raw, read_problem = _read_csv(file)
+        if not exists:
+            if not (schema.optional_table and name not in entries):
+                problems.append(Problem(file.name, "file not found"))
+                broken.add(name)
+            continue
+        raw, read_problem = read_csv(file, schema)
         if read_problem is not None:
             problems.append(read_problem)
-            tables[name] = empty_table(name)
             broken.add(name)
             continue
         typed, table_problems = parse_table(raw, schema, file.name)
@@ -106,130 +139,86 @@ def _collect(path: str | Path | None) -> tuple[Scenario, list[Problem]]:
         problems += table_problems
         if any(c.required and c.name not in raw.columns for c in schema.columns):
             broken.add(name)  # checks across tables would only repeat "required column is missing"
-    solver_cfg = config.get("solver") if isinstance(config.get("solver"), dict) else {}
-    scenario = Scenario(
-        name=str(config.get("name") or folder.name),
-        description=str(config.get("description") or ""),
-        planning_window_hours=_num(config.get("planning_window_hours", 720.0), 720.0),
-        carbon_price_cny_per_t=_num(config.get("carbon_price_cny_per_t", 0.0), 0.0),
-        carbon_budget_t=_opt_num(config.get("carbon_budget_t")),
-        allow_unplaced=bool(config.get("allow_unplaced", True)),
-        artifact_paths_k=int(_num(config.get("artifact_paths_k", 4), 4)),
-        solver=SolverSettings(
-            time_limit_s=_opt_num(solver_cfg.get("time_limit_s", 60.0)),
-            mip_rel_gap=_opt_num(solver_cfg.get("mip_rel_gap", 1e-4)),
-            threads=_opt_int(solver_cfg.get("threads")),
-        ),
-        tables=tables,
-        path=folder.resolve(),
-        sources=sources,
-    )
-    problems += check_settings(scenario, SCENARIO_FILE)
-    problems += check_references(scenario, broken)
-    if not any(p.severity == "error" for p in problems):
-        problems += check_routes(scenario)
-    return scenario, problems
+    return tables, sources, broken
 
 
-def _read_yaml(path: Path) -> dict[str, Any]:
-    try:
-        text = path.read_bytes().decode("utf-8")
-    except UnicodeDecodeError as exc:
-        raise ScenarioError([Problem(path.name, f"not UTF-8 text (byte {exc.start})")]) from None
-    try:
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        row = mark.line + 1 if mark is not None else None
-        reason = getattr(exc, "problem", None) or "malformed YAML"
-        raise ScenarioError([Problem(path.name, f"malformed YAML: {reason}", row=row)]) from None
-    if data is None:
-        data = {}
-    if not isinstance(data, dict):
-        raise ScenarioError([Problem(path.name, "expected a mapping of settings at the top level")])
-    return data
-
-
-def _check_yaml(config: dict[str, Any], file: str) -> list[Problem]:
-    problems: list[Problem] = []
-    for key in config:
-        if key not in _TOP_KEYS:
-            problems.append(Problem(file, f"unknown key {key!r}; known keys: {', '.join(sorted(_TOP_KEYS))}"))
-    solver = config.get("solver")
-    if solver is not None and not isinstance(solver, dict):
-        problems.append(Problem(file, "'solver' must be a mapping"))
-    elif isinstance(solver, dict):
-        for key in solver:
-            if key not in _SOLVER_KEYS:
-                problems.append(Problem(file, f"unknown key solver.{key}; known: {', '.join(sorted(_SOLVER_KEYS))}"))
-    tables = config.get("tables")
-    if tables is not None and not isinstance(tables, dict):
-        problems.append(Problem(file, "'tables' must be a mapping of table name to CSV file"))
-    elif isinstance(tables, dict):
-        for key in tables:
-            if key not in SCHEMAS:
-                problems.append(Problem(file, f"unknown table tables.{key}; known: {', '.join(TABLE_ORDER)}"))
-    for key in ("planning_window_hours", "carbon_price_cny_per_t", "artifact_paths_k"):
-        if key in config and not _is_number(config[key]):
-            problems.append(Problem(file, f"{key} must be a number, got {config[key]!r}"))
-    if config.get("carbon_budget_t") is not None and not _is_number(config["carbon_budget_t"]):
-        problems.append(Problem(file, f"carbon_budget_t must be a number or null, got {config['carbon_budget_t']!r}"))
-    if "allow_unplaced" in config and not isinstance(config["allow_unplaced"], bool):
-        problems.append(Problem(file, f"allow_unplaced must be true or false, got {config['allow_unplaced']!r}"))
-    if isinstance(solver, dict):
-        for key in _SOLVER_KEYS:
-            if solver.get(key) is not None and not _is_number(solver[key]):
-                problems.append(Problem(file, f"solver.{key} must be a number or null, got {solver[key]!r}"))
-    return problems
-
-
-def _table_files(folder: Path, tables: Any, problems: list[Problem]) -> dict[str, Path]:
+def _table_files(
+    folder: Path, entries: dict[str, str | None], lines: dict[Any, int], problems: list[Problem]
+) -> dict[str, Path]:
+    """The file of every table: as listed in ``scenario.yaml`` (checked to stay inside the folder)
+    or by its default name."""
     files: dict[str, Path] = {}
     root = folder.resolve()
     for name in TABLE_ORDER:
-        given = tables.get(name) if isinstance(tables, dict) else None
-        rel = str(given) if given is not None else SCHEMAS[name].filename
-        candidate = (folder / rel).resolve()
+        given = entries.get(name)
+        rel = given if given is not None else SCHEMAS[name].filename
+        row = lines.get(("tables", name))
+        try:
+            candidate = (folder / rel).resolve()
+        except (OSError, RuntimeError) as exc:  # a symlink loop (RuntimeError before Python 3.13)
+            reason = "a symlink loop" if "loop" in str(exc).lower() else (getattr(exc, "strerror", None) or str(exc))
+            problems.append(Problem(SCENARIO_FILE, f"tables.{name} = {rel!r} cannot be resolved: {reason}", row=row))
+            continue
         if not candidate.is_relative_to(root):
             problems.append(
-                Problem(SCENARIO_FILE, f"tables.{name} = {rel!r} points outside the scenario folder; refused")
+                Problem(SCENARIO_FILE, f"tables.{name} = {rel!r} points outside the scenario folder; refused", row=row)
             )
             continue
         files[name] = candidate
     return files
 
 
-def _read_csv(path: Path) -> tuple[pd.DataFrame, Problem | None]:
+def read_csv(path: Path, schema: TableSchema | None = None) -> tuple[pd.DataFrame, Problem | None]:
+    """A CSV table as text cells, its header exactly as written (a column named twice stays twice,
+    for :func:`~eastwest_opt.scenario.cells.parse_table` to report), or the problem that stops it."""
+    name = path.name
     try:
         data = path.read_bytes()
-        data.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        return pd.DataFrame(), Problem(path.name, f"not UTF-8 text (byte {exc.start})")
-    if not data.strip():
-        return pd.DataFrame(), Problem(path.name, "file is empty; expected a header row")
+    except OSError as exc:
+        return pd.DataFrame(), Problem(name, f"cannot be read: {exc.strerror or exc}")
     try:
-        frame = pd.read_csv(path, dtype=str, keep_default_na=False, skipinitialspace=True, encoding="utf-8-sig")
-    except pd.errors.ParserError as exc:
-        return pd.DataFrame(), Problem(path.name, f"malformed CSV: {_first_line(str(exc))}")
-    frame.columns = [str(c).strip() for c in frame.columns]
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        return pd.DataFrame(), Problem(name, f"not UTF-8 text (byte {exc.start})")
+    bom = text.startswith(_BOM)
+    if bom:
+        text, data = text[1:], data[3:]
+    if not text.strip():
+        what = "holds only a byte-order mark" if bom and not text else "is empty"
+        expected = f"a header with {', '.join(schema.column_names)}" if schema is not None else "a header row"
+        return pd.DataFrame(), Problem(name, f"the table {what}: no header row; expected {expected}")
+    try:
+        header = next((row for row in csv.reader(io.StringIO(text)) if row), [])
+        frame, problem = _frame(data, text, len(header))
+    except (csv.Error, pd.errors.ParserError, pd.errors.EmptyDataError, ValueError) as exc:
+        return pd.DataFrame(), Problem(name, f"malformed CSV: {_first_line(str(exc))}")
+    if problem is not None:
+        return pd.DataFrame(), Problem(name, problem[1], row=problem[0])
+    names = [str(c).strip() for c in frame.columns]
+    if len(header) == len(names):
+        names = [h.strip() or n for h, n in zip(header, names, strict=True)]
+    frame.columns = names
     return frame, None
+
+
+def _frame(data: bytes, text: str, width: int) -> tuple[pd.DataFrame, tuple[int, str] | None]:
+    """The cells as text: Arrow's CSV reader first; for rows of uneven length, pandas' own reader
+    (a short row's missing cells are empty), after refusing any row longer than the header
+    (pandas would silently shift its cells into other columns)."""
+    options: dict[str, Any] = {"dtype": str, "keep_default_na": False}
+    try:
+        return pd.read_csv(io.BytesIO(data), engine="pyarrow", **options), None
+    except (pd.errors.ParserError, ValueError, OSError):
+        pass
+    for row, fields in enumerate((r for r in csv.reader(io.StringIO(text)) if r), start=1):
+        if len(fields) > width:
+            return pd.DataFrame(), (row, f"malformed CSV: {len(fields)} cells but the header names {width} columns")
+    return pd.read_csv(io.StringIO(text), skipinitialspace=True, index_col=False, **options), None
 
 
 def _first_line(text: str) -> str:
     return text.strip().splitlines()[0] if text.strip() else "unreadable"
 
 
-def _is_number(v: Any) -> bool:
-    return isinstance(v, int | float) and not isinstance(v, bool)
-
-
-def _num(v: Any, default: float) -> float:
-    return float(v) if _is_number(v) else default
-
-
-def _opt_num(v: Any) -> float | None:
-    return float(v) if _is_number(v) else None
-
-
-def _opt_int(v: Any) -> int | None:
-    return int(v) if _is_number(v) else None
+def _opt_float(v: Any) -> float | None:
+    return float(v) if v is not None else None

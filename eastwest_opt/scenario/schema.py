@@ -1,8 +1,18 @@
-"""Table schemas of a scenario and the parsing of raw CSV text into typed tables.
+"""Table schemas of a scenario: every table's columns, their units, kinds and ranges.
 
-Every column name carries its unit. Parsing never raises on bad cells: it records a
-:class:`~eastwest_opt.errors.Problem` naming file, row and column, so that a planner sees
-every problem of a hand-edited spreadsheet at once.
+Every column name carries its unit. Every numeric column states two ranges:
+
+- the **admissible** range (``gt``/``ge``/``lt``/``le``): a value outside it is an error. Its
+  lower end is physical (a price is not negative, a PUE not below 1); its upper end is where
+  the value stops being a quantity any hub, link, dataset or job can have, far enough below
+  where the model's coefficients would leave what HiGHS solves reliably in double precision
+  (see :mod:`~eastwest_opt.scenario.magnitudes`, which also bounds the products of columns);
+- the **plausible** range: a value outside it is a warning (a unit slip, W for kW, a price
+  per MWh for one per kWh), and the scenario still loads.
+
+``why`` says where the plausible range comes from, ``limit_why`` why the admissible one ends
+where it does (both appear in the messages and in README's "Errors a scenario can have").
+:mod:`~eastwest_opt.scenario.cells` parses raw cells by these schemas.
 """
 
 from __future__ import annotations
@@ -10,23 +20,23 @@ from __future__ import annotations
 import math
 import re
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Any, Literal
 
-import numpy as np
 import pandas as pd
 
-from eastwest_opt.errors import Problem
-
 Kind = Literal["id", "ref", "text", "float", "int", "bool", "list", "hubset"]
+NUMERIC_KINDS = ("float", "int")
 ID_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.\-]*$")
 LIST_SEP = ";"
 ANY_HUB = "*"
 ORIGIN_HUB = "origin"
+TB_PER_GBPS_HOUR = 0.45  # 1 Gbit/s for 3,600 s = 3,600 Gbit = 450 GB = 0.45 TB
+HOURS_PER_MONTH = 730.0  # 8,760 h / 12, for storage priced per TB-month
 
 
 @dataclass(frozen=True)
 class Column:
-    """One column of a table: its kind, whether a value is required, and its bounds."""
+    """One column of a table: its kind, whether a value is required, its ranges and why."""
 
     name: str
     kind: Kind
@@ -38,6 +48,9 @@ class Column:
     lt: float | None = None  # value < lt
     default: object = None  # value used when an optional cell is empty
     choices: tuple[str, ...] = ()
+    plausible: tuple[float, float] | None = None  # a warning outside [lo, hi]
+    why: str = ""  # why values outside the plausible range are suspect
+    limit_why: str = ""  # why the admissible range ends where it does (its upper end)
 
     def bound_text(self) -> str:
         """The admissible range in words, for error messages."""
@@ -78,8 +91,92 @@ class TableSchema:
         return [c.name for c in self.columns]
 
 
-def _c(name: str, kind: Kind, **kw: object) -> Column:
-    return Column(name, kind, **kw)  # type: ignore[arg-type]
+def _c(name: str, kind: Kind, **kw: Any) -> Column:
+    return Column(name, kind, **kw)
+
+
+# -- ranges of the numeric columns: admissible (errors) and plausible (warnings), and why -----------
+def _range(gt: float | None, ge: float | None, le: float | None, lo: float, hi: float, why: str, limit: str) -> Any:
+    """The range keywords of a numeric column (``lt`` is given where a column needs it)."""
+    return {"gt": gt, "ge": ge, "le": le, "plausible": (lo, hi), "why": why, "limit_why": limit}
+
+
+PRICE = _range(
+    None, 0, 1_000, 0, 10, "tariffs are 0.3-1.2 CNY/kWh; above 10 is likely per MWh", "no tariff is that high"
+)
+PUE = _range(None, 1, 10, 1, 3, "data centres run at a PUE of 1.05-2", "no data centre uses ten times its IT power")
+GRID_MW = _range(
+    None, 0, 1e7, 0, 50_000, "50 GW is a whole province's peak load", "more than the world's generating capacity"
+)
+STORAGE_TB = _range(None, 0, 1e10, 0, 1e7, "1e7 TB is 10 EB at one hub", "more than all the storage in the world")
+CARBON = _range(None, 0, 10, 0, 1.5, "grid factors are 0-1.2 kg/kWh (lignite)", "no fuel emits that much")
+STORAGE_PRICE = _range(
+    None, 0, 1e6, 0, 5_000, "storage lists at 100-1,000 CNY/TB-month; above is likely per GB", "no storage is that dear"
+)
+LAT = _range(None, -90, 90, 3, 54, "China spans about 4-53.6 degrees N", "")
+LON = _range(None, -180, 180, 73, 136, "China spans about 73-135 degrees E", "")
+DISTANCE = _range(0, None, 100_000, 1, 10_000, "China's hubs lie at most about 5,000 km apart", "twice round the Earth")
+GBPS = _range(
+    None, 0, 1e9, 0, 1e6, "a corridor carries up to about 100 Tbit/s today", "a million times today's largest corridor"
+)
+LATENCY = _range(0, None, 1e6, 0.01, 500, "fibre adds about 5 ms per 1,000 km", "a thousand seconds is no network")
+TRANSFER = _range(
+    None, 0, 1e6, 0, 10_000, "transfer lists at about 500 CNY/TB; above is likely per GB", "no transfer costs that much"
+)
+KW = _range(
+    0,
+    None,
+    10_000,
+    0.05,
+    20,
+    "an accelerator draws 0.3-2 kW all-in (a 72-accelerator rack about 130 kW); above 20 is likely W",
+    "10 MW per accelerator is no accelerator",
+)
+INVENTORY = _range(
+    None, 0, 1e9, 0, 1e7, "the world's data centres hold about 10 million accelerators", "more than any supply"
+)
+SUBSIDY = {"ge": 0, "lt": 1, "plausible": (0, 0.8), "why": "western hubs cut bills by up to half"}
+SIZE_TB = _range(
+    0, None, 1e7, 1e-3, 1e5, "training sets are GB to PB; above 100 PB is likely GB", "10 EB is no dataset"
+)
+REPLICAS = _range(None, 1, 1_000, 1, 10, "a dataset keeps 1-3 replicas", "more copies than any backbone has hubs")
+REGIONS = _range(None, 1, 1_000, 1, 10, "China has six regional grids", "more regions than any grid has")
+ACCEL_COUNT = _range(
+    0, None, 1e8, 1, 200_000, "the largest clusters hold 100,000-200,000 accelerators", "more than the world has"
+)
+RUNTIME_H = _range(
+    0,
+    None,
+    876_000,
+    0.01,
+    8_784,
+    "runs last hours to months; above a leap year is likely minutes",
+    "a century is no run",
+)
+PERIOD_H = _range(0, None, 876_000, 0.01, 8_784, "a period is hours to months of the window", "a century is no period")
+ARTIFACT_TB = _range(None, 0, 1e5, 0, 1_000, "weights and checkpoints are GB to hundreds of TB", "100 PB is no model")
+LATENCY_BOUND = _range(
+    0, None, 1e6, 0.01, 1_000, "serving bounds are 5-100 ms; above a second is likely us", "a bound of 1,000 s is none"
+)
+CNY = _range(
+    None,
+    0,
+    1e12,
+    0,
+    1e10,
+    "a job's energy bill is thousands to millions of CNY; 1e10 is a national programme",
+    "the largest cost the model holds",
+)
+IT_MW = _range(
+    0,
+    None,
+    1e6,
+    1e-4,
+    1_000,
+    "the largest AI campuses draw up to a few GW; above 1,000 MW is likely kW",
+    "a terawatt is no job",
+)
+OPTIONAL_NUMBER: dict[str, Any] = {"required": False, "default": math.nan}
 
 
 SCHEMAS: dict[str, TableSchema] = {
@@ -95,14 +192,14 @@ SCHEMAS: dict[str, TableSchema] = {
                 _c("province", "text", required=False, default=""),
                 _c("macro_region", "text", required=False, default="", choices=("east", "west")),
                 _c("grid_region", "text"),
-                _c("lat_deg", "float", ge=-90, le=90),
-                _c("lon_deg", "float", ge=-180, le=180),
-                _c("price_cny_per_kwh", "float", ge=0),
-                _c("pue", "float", ge=1),
-                _c("grid_mw", "float", ge=0),
-                _c("storage_tb", "float", ge=0),
-                _c("carbon_kg_per_kwh", "float", ge=0),
-                _c("storage_price_cny_per_tb_month", "float", ge=0),
+                _c("lat_deg", "float", **LAT),
+                _c("lon_deg", "float", **LON),
+                _c("price_cny_per_kwh", "float", **PRICE),
+                _c("pue", "float", **PUE),
+                _c("grid_mw", "float", **GRID_MW),
+                _c("storage_tb", "float", **STORAGE_TB),
+                _c("carbon_kg_per_kwh", "float", **CARBON),
+                _c("storage_price_cny_per_tb_month", "float", **STORAGE_PRICE),
             ),
         ),
         TableSchema(
@@ -112,10 +209,10 @@ SCHEMAS: dict[str, TableSchema] = {
                 _c("link_id", "id"),
                 _c("hub_a", "ref", ref="hubs"),
                 _c("hub_b", "ref", ref="hubs"),
-                _c("distance_km", "float", required=False, gt=0, default=math.nan),
-                _c("capacity_gbps", "float", ge=0),
-                _c("latency_ms", "float", gt=0),
-                _c("cost_cny_per_tb", "float", ge=0),
+                _c("distance_km", "float", **OPTIONAL_NUMBER, **DISTANCE),
+                _c("capacity_gbps", "float", **GBPS),
+                _c("latency_ms", "float", **LATENCY),
+                _c("cost_cny_per_tb", "float", **TRANSFER),
             ),
         ),
         TableSchema(
@@ -126,7 +223,7 @@ SCHEMAS: dict[str, TableSchema] = {
                 _c("name", "text"),
                 _c("vendor", "text", required=False, default=""),
                 _c("origin", "text", required=False, default="", choices=("imported", "domestic")),
-                _c("kw_per_accel", "float", gt=0),
+                _c("kw_per_accel", "float", **KW),
             ),
         ),
         TableSchema(
@@ -135,8 +232,8 @@ SCHEMAS: dict[str, TableSchema] = {
             (
                 _c("hub_id", "ref", ref="hubs"),
                 _c("accel_id", "ref", ref="accelerators"),
-                _c("count", "int", ge=0),
-                _c("energy_subsidy_share", "float", required=False, ge=0, lt=1, default=0.0),
+                _c("count", "int", **INVENTORY),
+                _c("energy_subsidy_share", "float", required=False, default=0.0, **SUBSIDY),
             ),
         ),
         TableSchema(
@@ -158,9 +255,9 @@ SCHEMAS: dict[str, TableSchema] = {
                 _c("name", "text", required=False, default=""),
                 _c("origin_hub", "ref", ref="hubs"),
                 _c("class_id", "ref", ref="data_classes"),
-                _c("size_tb", "float", gt=0),
-                _c("min_replicas", "int", ge=1),
-                _c("min_grid_regions", "int", ge=1),
+                _c("size_tb", "float", **SIZE_TB),
+                _c("min_replicas", "int", **REPLICAS),
+                _c("min_grid_regions", "int", **REGIONS),
             ),
         ),
         TableSchema(
@@ -171,12 +268,12 @@ SCHEMAS: dict[str, TableSchema] = {
                 _c("name", "text", required=False, default=""),
                 _c("dataset_id", "ref", ref="datasets"),
                 _c("accel_id", "ref", ref="accelerators"),
-                _c("accel_count", "int", gt=0),
-                _c("runtime_h", "float", gt=0),
-                _c("artifact_tb", "float", ge=0),
+                _c("accel_count", "int", **ACCEL_COUNT),
+                _c("runtime_h", "float", **RUNTIME_H),
+                _c("artifact_tb", "float", **ARTIFACT_TB),
                 _c("serving_hubs", "list", ref="hubs", required=False, default=()),
-                _c("max_latency_ms", "float", gt=0, required=False, default=math.nan),
-                _c("unplaced_penalty_cny", "float", ge=0, required=False, default=math.nan),
+                _c("max_latency_ms", "float", **OPTIONAL_NUMBER, **LATENCY_BOUND),
+                _c("unplaced_penalty_cny", "float", **OPTIONAL_NUMBER, **CNY),
                 _c("allowed_hubs", "list", ref="hubs", required=False, default=()),
                 _c("release_period", "ref", ref="periods", required=False, default=""),
                 _c("deadline_period", "ref", ref="periods", required=False, default=""),
@@ -190,10 +287,10 @@ SCHEMAS: dict[str, TableSchema] = {
                 _c("job_id", "ref", ref="jobs"),
                 _c("hub_id", "ref", ref="hubs"),
                 _c("accel_id", "ref", ref="accelerators", required=False, default=""),
-                _c("accel_count", "int", gt=0, required=False, default=math.nan),
-                _c("it_mw", "float", gt=0, required=False, default=math.nan),
-                _c("runtime_h", "float", gt=0, required=False, default=math.nan),
-                _c("fixed_cost_cny", "float", ge=0, required=False, default=math.nan),
+                _c("accel_count", "int", **OPTIONAL_NUMBER, **ACCEL_COUNT),
+                _c("it_mw", "float", **OPTIONAL_NUMBER, **IT_MW),
+                _c("runtime_h", "float", **OPTIONAL_NUMBER, **RUNTIME_H),
+                _c("fixed_cost_cny", "float", **OPTIONAL_NUMBER, **CNY),
             ),
             optional_table=True,
         ),
@@ -203,7 +300,7 @@ SCHEMAS: dict[str, TableSchema] = {
             (
                 _c("period_id", "id"),
                 _c("label", "text", required=False, default=""),
-                _c("hours", "float", gt=0),
+                _c("hours", "float", **PERIOD_H),
                 _c("start_time", "text", required=False, default=""),
             ),
             optional_table=True,
@@ -214,10 +311,10 @@ SCHEMAS: dict[str, TableSchema] = {
             (
                 _c("hub_id", "ref", ref="hubs"),
                 _c("period_id", "ref", ref="periods"),
-                _c("price_cny_per_kwh", "float", ge=0, required=False, default=math.nan),
-                _c("grid_mw", "float", ge=0, required=False, default=math.nan),
-                _c("carbon_kg_per_kwh", "float", ge=0, required=False, default=math.nan),
-                _c("storage_tb", "float", ge=0, required=False, default=math.nan),
+                _c("price_cny_per_kwh", "float", **OPTIONAL_NUMBER, **PRICE),
+                _c("grid_mw", "float", **OPTIONAL_NUMBER, **GRID_MW),
+                _c("carbon_kg_per_kwh", "float", **OPTIONAL_NUMBER, **CARBON),
+                _c("storage_tb", "float", **OPTIONAL_NUMBER, **STORAGE_TB),
             ),
             optional_table=True,
         ),
@@ -227,7 +324,7 @@ SCHEMAS: dict[str, TableSchema] = {
             (
                 _c("link_id", "ref", ref="links"),
                 _c("period_id", "ref", ref="periods"),
-                _c("capacity_gbps", "float", ge=0),
+                _c("capacity_gbps", "float", **GBPS),
             ),
             optional_table=True,
         ),
@@ -240,10 +337,11 @@ TABLE_ORDER: tuple[str, ...] = tuple(SCHEMAS)
 def empty_table(name: str) -> pd.DataFrame:
     """A typed, empty table with the schema's columns."""
     schema = SCHEMAS[name]
-    return pd.DataFrame({c.name: pd.Series([], dtype=_dtype(c)) for c in schema.columns})
+    return pd.DataFrame({c.name: pd.Series([], dtype=dtype_of(c)) for c in schema.columns})
 
 
-def _dtype(col: Column) -> str:
+def dtype_of(col: Column) -> str:
+    """The dtype of a parsed column."""
     if col.kind in ("float",):
         return "float64"
     if col.kind == "int":
@@ -260,156 +358,3 @@ def split_list(value: object) -> tuple[str, ...]:
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return ()
     return tuple(part.strip() for part in str(value).split(LIST_SEP) if part.strip())
-
-
-def _is_empty(value: object) -> bool:
-    if value is None:
-        return True
-    if isinstance(value, float) and math.isnan(value):
-        return True
-    return isinstance(value, str) and value.strip() == ""
-
-
-def parse_table(raw: pd.DataFrame, schema: TableSchema, file: str) -> tuple[pd.DataFrame, list[Problem]]:
-    """Turn a table of raw cells into typed columns.
-
-    ``raw`` holds strings as read from the CSV (or values given in code). Returns the
-    typed table (one row per input row, original order) and the problems found. Unknown
-    columns give a warning and are dropped; missing required columns are errors.
-    """
-    problems: list[Problem] = []
-    present = [str(c) for c in raw.columns]
-    for name in present:
-        if name not in schema.column_names:
-            problems.append(Problem(file, "unknown column, ignored", column=name, severity="warning"))
-    seen: set[str] = set()
-    for name in present:
-        if name in seen:
-            problems.append(Problem(file, "column appears twice", column=name))
-        seen.add(name)
-    out: dict[str, pd.Series] = {}
-    n = len(raw)
-    rows = np.arange(n) + 2  # spreadsheet row numbers: header is row 1
-    for col in schema.columns:
-        if col.name not in present:
-            if col.required:
-                problems.append(Problem(file, "required column is missing", column=col.name))
-            filler = col.default if col.default is not None else ("" if _dtype(col) == "object" else 0)
-            out[col.name] = pd.Series([filler] * n, dtype=_dtype(col))
-            continue
-        values = raw[col.name]
-        if isinstance(values, pd.DataFrame):  # duplicated column name
-            values = values.iloc[:, 0]
-        series, col_problems = _parse_column(values.reset_index(drop=True), col, file, rows)
-        problems.extend(col_problems)
-        out[col.name] = series
-    table = pd.DataFrame(out, index=pd.RangeIndex(n))
-    return table, problems
-
-
-def _parse_column(values: pd.Series, col: Column, file: str, rows: np.ndarray) -> tuple[pd.Series, list[Problem]]:
-    """One raw column as typed values, and the problems of its cells."""
-    problems: list[Problem] = []
-    empty = values.map(_is_empty).to_numpy(dtype=bool)
-    if col.required:
-        for r in rows[empty]:
-            problems.append(Problem(file, "a value is required", row=int(r), column=col.name))
-    if col.kind in ("float", "int"):
-        series, numeric_problems = _parse_number(values, empty, col, file, rows)
-        return series, problems + numeric_problems
-    if col.kind == "bool":
-        mapping = {"true": True, "false": False, "1": True, "0": False, "yes": True, "no": False}
-
-        def to_bool(v: object) -> object:
-            if isinstance(v, bool | np.bool_):
-                return bool(v)
-            return mapping.get(str(v).strip().lower())
-
-        parsed = values.map(to_bool)
-        bad = ~empty & parsed.isna().to_numpy()
-        for r, v in zip(rows[bad], values[bad], strict=True):
-            problems.append(Problem(file, f"expected true or false, got {_show(v)}", row=int(r), column=col.name))
-        return parsed.fillna(False).astype(bool), problems
-    if col.kind in ("list",):
-        parsed = values.map(split_list)
-        return parsed, problems
-    # id, ref, text, hubset: strings
-    parsed = values.map(lambda v: "" if _is_empty(v) else str(v).strip())
-    if col.kind == "id":
-        for r, v in zip(rows, parsed, strict=True):
-            if v and not ID_PATTERN.match(v):
-                problems.append(
-                    Problem(
-                        file,
-                        f"id {_show(v)} may hold only letters, digits, '-', '_' and '.'",
-                        row=int(r),
-                        column=col.name,
-                    )
-                )
-    if col.choices:
-        for r, v in zip(rows, parsed, strict=True):
-            if v and v not in col.choices:
-                problems.append(
-                    Problem(
-                        file,
-                        f"expected one of {', '.join(col.choices)}, got {_show(v)}",
-                        row=int(r),
-                        column=col.name,
-                    )
-                )
-    if not col.required:
-        parsed = parsed.where(parsed != "", col.default if isinstance(col.default, str) else "")
-    return parsed.astype(object), problems
-
-
-def _parse_number(
-    values: pd.Series, empty: np.ndarray, col: Column, file: str, rows: np.ndarray
-) -> tuple[pd.Series, list[Problem]]:
-    """A numeric column: numbers (integers for an ``int`` column), finite, within the bounds."""
-    problems: list[Problem] = []
-    numeric = pd.to_numeric(values.where(~empty, None).map(_strip), errors="coerce")
-    numeric = numeric.astype("float64")
-    bad = ~empty & numeric.isna().to_numpy()
-    what = "an integer" if col.kind == "int" else "a number"
-    for r, v in zip(rows[bad], values[bad], strict=True):
-        problems.append(Problem(file, f"expected {what}, got {_show(v)}", row=int(r), column=col.name))
-    arr = numeric.to_numpy(dtype=float)
-    ok = ~empty & ~bad
-    inf = ok & ~np.isfinite(np.where(ok, arr, 0.0))
-    for r in rows[inf]:
-        problems.append(Problem(file, "expected a finite number", row=int(r), column=col.name))
-    ok &= ~inf
-    if col.kind == "int":
-        frac = ok & (np.where(ok, arr, 0.0) != np.round(np.where(ok, arr, 0.0)))
-        for r, v in zip(rows[frac], values[frac], strict=True):
-            problems.append(Problem(file, f"expected an integer, got {_show(v)}", row=int(r), column=col.name))
-        ok &= ~frac
-    out_of_range = np.zeros(len(arr), dtype=bool)
-    a = np.where(ok, arr, 0.0)
-    if col.ge is not None:
-        out_of_range |= ok & (a < col.ge)
-    if col.gt is not None:
-        out_of_range |= ok & (a <= col.gt)
-    if col.le is not None:
-        out_of_range |= ok & (a > col.le)
-    if col.lt is not None:
-        out_of_range |= ok & (a >= col.lt)
-    for r, v in zip(rows[out_of_range], arr[out_of_range], strict=True):
-        problems.append(Problem(file, f"must be {col.bound_text()}, got {v:g}", row=int(r), column=col.name))
-    default = col.default if isinstance(col.default, int | float) else math.nan
-    arr = np.where(empty, default, arr)
-    if col.kind == "int" and col.required:
-        return pd.Series(np.nan_to_num(arr).astype(np.int64)), problems
-    return pd.Series(arr.astype(float)), problems
-
-
-def _strip(v: object) -> object:
-    return v.strip() if isinstance(v, str) else v
-
-
-def _show(v: object) -> str:
-    """A cell value for an error message: quoted, shortened, invisible characters escaped."""
-    text = "".join(c if c.isprintable() else repr(c)[1:-1] for c in str(v))
-    if len(text) > 40:
-        text = text[:37] + "..."
-    return f'"{text}"'

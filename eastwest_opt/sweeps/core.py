@@ -20,7 +20,9 @@ from eastwest_opt.errors import (
 )
 from eastwest_opt.plan.plan import COST_TERMS, TABLES, Plan
 from eastwest_opt.scenario import Scenario, check_references, check_routes, load_scenario
-from eastwest_opt.scenario.schema import SCHEMAS, TABLE_ORDER, Column, TableSchema, parse_table, split_list
+from eastwest_opt.scenario.cells import parse_table
+from eastwest_opt.scenario.schema import SCHEMAS, TABLE_ORDER, Column, TableSchema, split_list
+from eastwest_opt.scenario.yaml_reader import KeyPath, key_path_text, read_yaml
 
 __all__ = [
     "COST_TERMS",
@@ -30,6 +32,7 @@ __all__ = [
     "Column",
     "EastWestError",
     "InfeasibleError",
+    "KeyPath",
     "NoSolutionError",
     "OutputExistsError",
     "Plan",
@@ -40,7 +43,9 @@ __all__ = [
     "VerificationError",
     "check_references",
     "check_routes",
+    "key_path_text",
     "load_scenario",
     "parse_table",
+    "read_yaml",
     "split_list",
 ]

@@ -1,7 +1,8 @@
 """Reading a sweep file: YAML with the line of every key, checked into a :class:`SweepSpec`.
 
-:func:`load_sweep` is the entry point. The YAML is read with PyYAML's safe loader, keeping the
-composed node tree so that every key path has its line; :func:`parse_sweep` then checks the
+:func:`load_sweep` is the entry point. The YAML is read by the reader ``scenario.yaml`` is read
+with (:mod:`eastwest_opt.scenario.yaml_reader`: aliases capped, duplicate keys and explicit tags
+refused), which gives every key path its line; :func:`parse_sweep` then checks the
 top level and hands each part to its parser (:mod:`~eastwest_opt.sweeps.parse_settings`,
 :mod:`~eastwest_opt.sweeps.parse_variants`, :mod:`~eastwest_opt.sweeps.parse_overrides`). Every
 unknown key, unknown table or column, wrongly typed value and bad operation is reported as a
@@ -16,9 +17,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-import yaml
-
-from eastwest_opt.sweeps.core import Problem, ScenarioError
+from eastwest_opt.sweeps.core import Problem, ScenarioError, read_yaml
 from eastwest_opt.sweeps.parse_overrides import parse_overrides
 from eastwest_opt.sweeps.parse_settings import parse_base, parse_labels, parse_pareto, parse_solver
 from eastwest_opt.sweeps.parse_variants import parse_grid, parse_named
@@ -48,45 +47,6 @@ def load_sweep(source: str | Path | Mapping[str, Any], *, file: str | None = Non
             raise ScenarioError([Problem(str(path), "sweep file not found")])
         data, lines = read_yaml(path, name)
     return parse_sweep(Reporter(name, lines), data, folder, stem)
-
-
-def read_yaml(path: Path, name: str) -> tuple[Any, dict[KeyPath, int]]:
-    """Parse a YAML file safely; return its data and the line of every key path."""
-    try:
-        text = path.read_bytes().decode("utf-8")
-    except UnicodeDecodeError as exc:
-        raise ScenarioError([Problem(name, f"not UTF-8 text (byte {exc.start})")]) from None
-    loader = yaml.SafeLoader(text)
-    try:
-        node = loader.get_single_node()
-        data = loader.construct_document(node) if node is not None else None
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        row = mark.line + 1 if mark is not None else None
-        reason = getattr(exc, "problem", None) or "malformed YAML"
-        raise ScenarioError([Problem(name, f"malformed YAML: {reason}", row=row)]) from None
-    finally:
-        loader.dispose()
-    lines: dict[KeyPath, int] = {}
-    if node is not None:
-        _walk_lines(node, (), lines, set())
-    return data, lines
-
-
-def _walk_lines(node: yaml.Node, path: KeyPath, out: dict[KeyPath, int], seen: set[int]) -> None:
-    """Line of every key path of a composed YAML document (aliases visited once)."""
-    out.setdefault(path, node.start_mark.line + 1)
-    if id(node) in seen:
-        return
-    seen.add(id(node))
-    if isinstance(node, yaml.MappingNode):
-        for key, value in node.value:
-            sub = (*path, str(key.value))
-            out.setdefault(sub, key.start_mark.line + 1)
-            _walk_lines(value, sub, out, seen)
-    elif isinstance(node, yaml.SequenceNode):
-        for i, value in enumerate(node.value):
-            _walk_lines(value, (*path, i), out, seen)
 
 
 def parse_sweep(log: Reporter, data: Any, folder: Path, stem: str) -> SweepSpec:

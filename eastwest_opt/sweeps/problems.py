@@ -11,17 +11,10 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from eastwest_opt.sweeps.core import Problem
+from eastwest_opt.sweeps.core import KeyPath, Problem, key_path_text
 
-KeyPath = tuple[Any, ...]
-
-
-def fmt_path(path: KeyPath) -> str:
-    """A key path as the sweep file's reader writes it: ``grid[0].overrides[1].scale``."""
-    text = ""
-    for part in path:
-        text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else str(part))
-    return text or "(top level)"
+__all__ = ["KeyPath", "Reporter", "fmt_path", "show"]
+fmt_path = key_path_text  # a key path as the sweep file's reader writes it: grid[0].overrides[1].scale
 
 
 def show(v: Any) -> str:
