@@ -77,6 +77,7 @@ def measure(code: Path, mode: str, folder: Path, timeout: float) -> dict[str, fl
             capture_output=True,
             text=True,
             env=env,
+            cwd=code.resolve(),  # python -c puts the working folder first on the path
             timeout=timeout,
             check=False,
         )
