@@ -29,6 +29,8 @@ TABLES = (
     "hub_usage",
     "accelerator_usage",
     "costs",
+    "job_periods",
+    "hub_periods",
 )
 TB_TOL = 1e-6  # flows below this many TB are treated as zero in the plan tables
 
@@ -84,6 +86,16 @@ class Plan:
     @property
     def costs(self) -> pd.DataFrame:
         return self.tables["costs"]
+
+    @property
+    def job_periods(self) -> pd.DataFrame:
+        """Hours, energy, cost and emissions of every placed job in each period it runs."""
+        return self.tables["job_periods"]
+
+    @property
+    def hub_periods(self) -> pd.DataFrame:
+        """Per hub and period: power against the grid, accelerators, storage, energy."""
+        return self.tables["hub_periods"]
 
     @property
     def verified(self) -> bool:
@@ -149,7 +161,7 @@ _TEXT_COLUMNS = frozenset(
 
 def _is_text_column(col: str) -> bool:
     """Whether a plan column holds ids or labels (read as text) rather than numbers."""
-    return col in _TEXT_COLUMNS or col.endswith(("_id", "_hub", "_hubs", "_type", "_class", "_region"))
+    return col in _TEXT_COLUMNS or col.endswith(("_id", "_hub", "_hubs", "_type", "_class", "_region", "_period"))
 
 
 def read_plan(folder: str | Path) -> Plan:

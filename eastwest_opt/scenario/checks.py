@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 from eastwest_opt.errors import Problem
 from eastwest_opt.scenario.schema import ANY_HUB, ORIGIN_HUB, SCHEMAS, TABLE_ORDER
+from eastwest_opt.scenario.timing import check_timing
 
 if TYPE_CHECKING:
     from eastwest_opt.scenario.core import Scenario
@@ -47,6 +48,8 @@ def check_references(s: Scenario, broken: set[str] | None = None) -> list[Proble
     problems += _unknown_references(s, broken, ids)
     problems += _link_problems(s)
     problems += _class_problems(s)
+    if not ({"periods", "jobs"} & broken) and not any(p.severity == "error" for p in problems):
+        problems += check_timing(s)
     return problems
 
 

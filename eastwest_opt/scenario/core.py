@@ -17,6 +17,7 @@ import pandas as pd
 from eastwest_opt.errors import Problem, ScenarioError
 from eastwest_opt.scenario.checks import check_references, check_settings
 from eastwest_opt.scenario.schema import SCHEMAS, TABLE_ORDER, parse_table
+from eastwest_opt.scenario.timing import horizon_hours
 
 SCENARIO_FILE = "scenario.yaml"
 TB_PER_GBPS_HOUR = 0.45  # 1 Gbit/s for 3,600 s = 3,600 Gbit = 450 GB = 0.45 TB
@@ -147,6 +148,13 @@ class Scenario:
             settings["solver"] = dataclasses.replace(self.solver, **settings["solver"])
         changed = dataclasses.replace(self, **settings)
         problems = check_settings(changed, "scenario settings")
+        hours = horizon_hours(changed)
+        if "planning_window_hours" in settings and hours is not None and changed.planning_window_hours != hours:
+            problems.append(
+                Problem(
+                    "scenario settings", f"planning_window_hours is set by the periods ({hours:g} h) in this scenario"
+                )
+            )
         if any(p.severity == "error" for p in problems):
             raise ScenarioError(problems)
         return changed
@@ -159,6 +167,9 @@ class Scenario:
         sources = dict(self.sources)
         sources[name] = label
         new = dataclasses.replace(self, tables=tables, sources=sources)
+        hours = horizon_hours(new)
+        if name == "periods" and hours is not None:
+            new = dataclasses.replace(new, planning_window_hours=hours)
         problems += check_references(new)
         if any(p.severity == "error" for p in problems):
             raise ScenarioError(problems)

@@ -6,6 +6,8 @@ found, each naming file, row and column; :func:`load_scenario` raises them toget
 
 from __future__ import annotations
 
+import dataclasses
+import math
 from pathlib import Path
 from typing import Any
 
@@ -16,6 +18,7 @@ from eastwest_opt.errors import Problem, ScenarioError
 from eastwest_opt.scenario.checks import check_references, check_routes, check_settings
 from eastwest_opt.scenario.core import SCENARIO_FILE, Scenario, SolverSettings
 from eastwest_opt.scenario.schema import SCHEMAS, TABLE_ORDER, empty_table, parse_table
+from eastwest_opt.scenario.timing import horizon_hours
 
 _TOP_KEYS = {
     "name",
@@ -124,6 +127,17 @@ def _collect(path: str | Path | None) -> tuple[Scenario, list[Problem]]:
         path=folder.resolve(),
         sources=sources,
     )
+    hours = horizon_hours(scenario) if "periods" not in broken else None
+    if hours is not None:
+        if "planning_window_hours" in config and not math.isclose(scenario.planning_window_hours, hours, rel_tol=1e-9):
+            problems.append(
+                Problem(
+                    SCENARIO_FILE,
+                    f"planning_window_hours is {scenario.planning_window_hours:g} but the periods add up to "
+                    f"{hours:g} h; leave it out (the periods make the window) or make them agree",
+                )
+            )
+        scenario = dataclasses.replace(scenario, planning_window_hours=hours)
     problems += check_settings(scenario, SCENARIO_FILE)
     problems += check_references(scenario, broken)
     if not any(p.severity == "error" for p in problems):

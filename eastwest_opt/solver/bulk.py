@@ -76,7 +76,7 @@ def run_bulk(run: BulkRun, opts: SolveOptions, start: np.ndarray | None = None) 
     if best is not None and remaining < DECOMPOSED_MIN_LEFT_S:
         return best.timed(time.perf_counter() - t0)
     lp_bound = None
-    if start is None and am.num_col >= HEURISTIC_MIN_COLUMNS:
+    if start is None and am.num_col >= HEURISTIC_MIN_COLUMNS and len(run.data.periods) == 1:
         start, lp_bound = _lp_guided_start(run, remaining, opts.threads, relaxation)
     return _search(run, opts, max(1.0, limit - (time.perf_counter() - t0)), start, (lp_bound, best), t0)
 
