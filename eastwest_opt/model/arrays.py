@@ -146,7 +146,8 @@ def build_arrays(data: ModelData) -> ArrayModel:
 def _csr(
     blocks: list[RowBlock],
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, dict[str, tuple[int, int]]]:
-    """Stack the blocks' rows into one CSR matrix; duplicate (row, column) entries are summed."""
+    """Stack the blocks' rows into one CSR matrix; duplicate (row, column) entries are summed and
+    zero entries left out."""
     offsets, count = {}, 0
     for b in blocks:
         offsets[b.name] = (count, count + len(b.keys))
@@ -164,6 +165,8 @@ def _csr(
         firsts = np.flatnonzero(new)
         vals = np.add.reduceat(vals, firsts)
         rows, cols = rows[firsts], cols[firsts]
+        nonzero = vals != 0.0  # a zero coefficient is no entry (Pyomo leaves it out as well)
+        rows, cols, vals = rows[nonzero], cols[nonzero], vals[nonzero]
     start = np.zeros(count + 1, dtype=np.int64)
     np.cumsum(np.bincount(rows, minlength=count), out=start[1:])
     lower = np.concatenate([b.lower for b in blocks] or [empty_f]).astype(float)

@@ -18,74 +18,12 @@ explain infeasibility relaxes them (``slack``: a non-negative slack per row and 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
-from typing import Any
 
 import numpy as np
 
 from eastwest_opt.model.index import Index
 from eastwest_opt.model.objective import emissions
-
-# Weight of leaving a must-place job unplaced in the elastic model, against relative slacks.
-UNPLACED_MUST_WEIGHT = 1000.0
-
-
-@dataclass
-class Slack:
-    """How the elastic model relaxes a family: slack ``name`` on ``rows`` with ``weight`` each.
-
-    ``sign`` is the slack's coefficient: -1 lifts an upper bound (``a'v - s <= b``), +1 a
-    lower bound or the right-hand side of an equality (``a'v + s >= b``, ``a'v + s = b``).
-    """
-
-    name: str
-    rows: np.ndarray
-    weight: np.ndarray
-    sign: float
-
-
-@dataclass
-class RowBlock:
-    """The rows of one constraint family."""
-
-    name: str
-    keys: list[Any]  # the index of each row
-    lower: np.ndarray
-    upper: np.ndarray
-    row: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))  # entries: row in the block
-    col: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))  # entries: global column
-    val: np.ndarray = field(default_factory=lambda: np.zeros(0))
-    param: str | None = None  # the finite bound is this parameter (re-solves write it; a Pyomo Param)
-    linking: bool = False  # the rows tie datasets together
-    slack: Slack | None = None
-
-    def add(self, rows: Any, cols: Any, vals: Any) -> None:
-        """Add entries; columns given as -1 (no such variable) are left out."""
-        rows = np.asarray(rows, dtype=np.int64)
-        cols = np.asarray(cols, dtype=np.int64)
-        vals = np.broadcast_to(np.asarray(vals, dtype=float), rows.shape)
-        keep = cols >= 0
-        self.row = np.concatenate([self.row, rows[keep]])
-        self.col = np.concatenate([self.col, cols[keep]])
-        self.val = np.concatenate([self.val, np.array(vals[keep], dtype=float)])
-
-
-def _relative(capacity: np.ndarray) -> np.ndarray:
-    """Weight of one unit of slack: relative to the capacity it relaxes (at least 1 unit)."""
-    return 1.0 / np.maximum(np.asarray(capacity, dtype=float), 1.0)
-
-
-def _below(name: str, keys: list[Any], upper: np.ndarray, **kw: Any) -> RowBlock:
-    return RowBlock(name, keys, np.full(len(keys), -np.inf), np.asarray(upper, dtype=float), **kw)
-
-
-def _above(name: str, keys: list[Any], lower: np.ndarray, **kw: Any) -> RowBlock:
-    return RowBlock(name, keys, np.asarray(lower, dtype=float), np.full(len(keys), np.inf), **kw)
-
-
-def _equal(name: str, keys: list[Any], rhs: np.ndarray, **kw: Any) -> RowBlock:
-    rhs = np.asarray(rhs, dtype=float)
-    return RowBlock(name, keys, rhs, rhs.copy(), **kw)
+from eastwest_opt.model.rows import UNPLACED_MUST_WEIGHT, RowBlock, Slack, above, below, equal, relative
 
 
 def assignment(ix: Index) -> RowBlock:
@@ -100,7 +38,7 @@ def assignment(ix: Index) -> RowBlock:
     may_stay[ix.u_job] = True
     must = np.flatnonzero(~may_stay)
     slack = Slack("unplaced", must, np.full(len(must), UNPLACED_MUST_WEIGHT), 1.0)
-    block = _equal("assignment", list(ix.jobs), ix.group_size, slack=slack)
+    block = equal("assignment", list(ix.jobs), ix.group_size, slack=slack)
     block.add(ix.p_job, ix.cols("x"), 1.0)
     block.add(ix.u_job, ix.cols("u"), 1.0)
     return block
@@ -114,7 +52,7 @@ def replica_count(ix: Index) -> RowBlock:
     data = ix.data
     r_min = np.array([data.min_replicas[d] for d in ix.datasets], dtype=float)
     slack = Slack("replicas", np.arange(len(ix.datasets)), np.ones(len(ix.datasets)), 1.0)
-    block = _above("replica_count", list(ix.datasets), r_min, slack=slack)
+    block = above("replica_count", list(ix.datasets), r_min, slack=slack)
     block.add(ix.dh_d, ix.cols("y"), 1.0)
     return block
 
@@ -125,7 +63,7 @@ def region_cover(ix: Index) -> RowBlock:
     z[d,g] <= sum_{h in H_g} y[d,h]      for d with g_d >= 2, g a region d's class allows
     """
     keys = [(ix.datasets[d], ix.regions[g]) for d, g in zip(ix.dg_d, ix.dg_g, strict=True)]
-    block = _below("region_cover", keys, np.zeros(len(keys)))
+    block = below("region_cover", keys, np.zeros(len(keys)))
     block.add(np.arange(len(keys)), ix.cols("z"), 1.0)
     row_of = np.full((len(ix.datasets), len(ix.regions)), -1, dtype=np.int64)
     row_of[ix.dg_d, ix.dg_g] = np.arange(len(keys))
@@ -143,7 +81,7 @@ def region_spread(ix: Index) -> RowBlock:
     data = ix.data
     g_min = np.array([data.min_grid_regions[d] for d in ix.spread], dtype=float)
     slack = Slack("regions", np.arange(len(ix.spread)), np.ones(len(ix.spread)), 1.0)
-    block = _above("region_spread", list(ix.spread), g_min, slack=slack)
+    block = above("region_spread", list(ix.spread), g_min, slack=slack)
     row_of = np.full(len(ix.datasets), -1, dtype=np.int64)
     row_of[[ix.ds_ix[d] for d in ix.spread]] = np.arange(len(ix.spread))
     block.add(row_of[ix.dg_d], ix.cols("z"), 1.0)
@@ -193,7 +131,7 @@ def data_gravity(ix: Index) -> RowBlock:
     cols, pair, period = _running(ix)
     row, first = _rows(ix.p_job[pair], ix.p_hub[pair], period)
     keys = [(ix.jobs[ix.p_job[pair[i]]], ix.hubs[ix.p_hub[pair[i]]], ix.periods[period[i]]) for i in first]
-    block = _below("data_gravity", keys, np.zeros(len(keys)))
+    block = below("data_gravity", keys, np.zeros(len(keys)))
     block.add(row, cols, 1.0)
     rp = pair[first]
     size = ix.group_size[ix.p_job[rp]]
@@ -215,7 +153,7 @@ def staging_supply(ix: Index) -> RowBlock:
     d, h = np.repeat(ix.st_d, n), np.repeat(ix.st_h, n)
     p = np.tile(np.arange(n), len(ix.st_d))
     keys = [(ix.datasets[a], ix.hubs[b], ix.periods[c]) for a, b, c in zip(d, h, p, strict=True)]
-    block = _equal("staging_supply", keys, np.zeros(len(keys)))
+    block = equal("staging_supply", keys, np.zeros(len(keys)))
     arrive = ix.held("o")
     block.add(np.arange(len(keys)), arrive[d, h, p] if len(d) else np.zeros(0, dtype=np.int64), -ix.size_tb[d])
     if len(ix.q_d):
@@ -234,7 +172,7 @@ def staging_source(ix: Index) -> RowBlock:
         (ix.datasets[d], ix.hubs[r], ix.hubs[h], ix.periods[p])
         for d, r, h, p in zip(ix.q_d, ix.q_r, ix.q_h, ix.q_p, strict=True)
     ]
-    block = _below("staging_source", keys, np.zeros(len(keys)))
+    block = below("staging_source", keys, np.zeros(len(keys)))
     rows = np.arange(len(keys))
     block.add(rows, ix.cols("q"), 1.0)
     if len(keys):
@@ -249,12 +187,12 @@ def staging_start(ix: Index) -> RowBlock:
     o[d,h,p] >= k[d,h,p] - k[d,h,p-1]      for all (d,h) in DS and periods p   (k[d,h,-1] = 0)
     """
     if not ix.timed:
-        return _above("staging_start", [], np.zeros(0))
+        return above("staging_start", [], np.zeros(0))
     n = len(ix.periods)
     d, h = np.repeat(ix.st_d, n), np.repeat(ix.st_h, n)
     p = np.tile(np.arange(n), len(ix.st_d))
     keys = [(ix.datasets[a], ix.hubs[b], ix.periods[c]) for a, b, c in zip(d, h, p, strict=True)]
-    block = _above("staging_start", keys, np.zeros(len(keys)))
+    block = above("staging_start", keys, np.zeros(len(keys)))
     rows = np.arange(len(keys))
     held, arrive = ix.held("k"), ix.held("o")
     block.add(rows, arrive[d, h, p], 1.0)
@@ -273,9 +211,9 @@ def staging_once(ix: Index) -> RowBlock:
     a second arrival.
     """
     if not ix.timed:
-        return _equal("staging_once", [], np.zeros(0))
+        return equal("staging_once", [], np.zeros(0))
     keys = [(ix.datasets[d], ix.hubs[h]) for d, h in zip(ix.st_d, ix.st_h, strict=True)]
-    block = _equal("staging_once", keys, np.zeros(len(keys)))
+    block = equal("staging_once", keys, np.zeros(len(keys)))
     n = len(ix.periods)
     block.add(np.repeat(np.arange(len(keys)), n), ix.cols("o"), 1.0)
     block.add(np.arange(len(keys)), ix.cols("s"), -1.0)
@@ -291,7 +229,7 @@ def flex_hours(ix: Index) -> RowBlock:
     rows_of = ix.fx_pair
     pairs = np.unique(rows_of)
     keys = [(ix.jobs[ix.p_job[i]], ix.hubs[ix.p_hub[i]]) for i in pairs]
-    block = _equal("flex_hours", keys, np.zeros(len(keys)))
+    block = equal("flex_hours", keys, np.zeros(len(keys)))
     if not len(keys):
         return block
     row_of = np.full(len(ix.p_job), -1, dtype=np.int64)
@@ -314,7 +252,7 @@ def flex_run(ix: Index) -> RowBlock:
         for kind in ("hours", "on")
         for i, p in zip(ix.fx_pair, ix.fx_period, strict=True)
     ]
-    block = _below("flex_run", keys, np.zeros(len(keys)))
+    block = below("flex_run", keys, np.zeros(len(keys)))
     rows = np.arange(n)
     block.add(rows, ix.cols("e"), 1.0)
     block.add(rows, ix.cols("r"), -ix.period_hours[ix.fx_period])
@@ -335,8 +273,8 @@ def hub_power(ix: Index) -> RowBlock:
     row, combos = _sorted_rows(ix.p_hub[pair], period)
     keys = [(ix.hubs[h], ix.periods[p]) for h, p in combos]
     grid = np.array([data.grid[k] for k in keys], dtype=float)
-    slack = Slack("power", np.arange(len(keys)), _relative(grid), -1.0)
-    block = _below("hub_power", keys, grid, param="grid_mw", linking=True, slack=slack)
+    slack = Slack("power", np.arange(len(keys)), relative(grid), -1.0)
+    block = below("hub_power", keys, grid, param="grid_mw", linking=True, slack=slack)
     block.add(row, cols, data.pairs["meter_mw"].to_numpy(dtype=float)[pair])
     return block
 
@@ -358,8 +296,8 @@ def accelerator_inventory(ix: Index) -> RowBlock:
     row, combos = _sorted_rows(pair_hk[pair], period)
     keys = [(*names[a], ix.periods[p]) for a, p in combos]
     inventory = np.array([data.inventory.get((h, k), 0.0) for h, k, _p in keys], dtype=float)
-    slack = Slack("accelerators", np.arange(len(keys)), _relative(inventory), -1.0)
-    block = _below("accelerator_inventory", keys, inventory, param="inventory", linking=True, slack=slack)
+    slack = Slack("accelerators", np.arange(len(keys)), relative(inventory), -1.0)
+    block = below("accelerator_inventory", keys, inventory, param="inventory", linking=True, slack=slack)
     block.add(row, cols, data.pairs["accel_count"].to_numpy(dtype=float)[pair])
     return block
 
@@ -380,8 +318,8 @@ def storage(ix: Index) -> RowBlock:
     row, combos = _sorted_rows(np.concatenate([y_h, k_h]), np.concatenate([y_p, k_p]))
     keys = [(ix.hubs[h], ix.periods[p]) for h, p in combos]
     capacity = np.array([data.storage[k] for k in keys], dtype=float)
-    slack = Slack("storage", np.arange(len(keys)), _relative(capacity), -1.0)
-    block = _below("storage", keys, capacity, param="storage_tb", linking=True, slack=slack)
+    slack = Slack("storage", np.arange(len(keys)), relative(capacity), -1.0)
+    block = below("storage", keys, capacity, param="storage_tb", linking=True, slack=slack)
     block.add(row, np.concatenate([y_col, k_col]), np.concatenate([y_size, ix.size_tb[k_d]]))
     return block
 
@@ -426,7 +364,7 @@ def flow_conservation(ix: Index) -> RowBlock:
     for i, (c, n, p) in enumerate(rows):
         row_of[c, n, p] = i
     keys = [(c, ix.hubs[n], ix.periods[p]) for c, n, p in rows]
-    block = _equal("flow_conservation", keys, np.zeros(len(keys)), linking=True)
+    block = equal("flow_conservation", keys, np.zeros(len(keys)), linking=True)
     if not rows:
         return block
     fcols = ix.cols("f")
@@ -455,8 +393,8 @@ def link_capacity(ix: Index) -> RowBlock:
     row, combos = _sorted_rows(np.concatenate([ix.f_a, w_arc]), np.concatenate([ix.f_p, w_p]))
     keys = [(*ix.arcs[a], ix.periods[p]) for a, p in combos]
     capacity = np.array([data.arc_capacity[ix.arcs[a], ix.periods[p]] for a, p in combos], dtype=float)
-    slack = Slack("links", np.arange(len(keys)), _relative(capacity), -1.0)
-    block = _below("link_capacity", keys, capacity, param="cap_tb", linking=True, slack=slack)
+    slack = Slack("links", np.arange(len(keys)), relative(capacity), -1.0)
+    block = below("link_capacity", keys, capacity, param="cap_tb", linking=True, slack=slack)
     block.add(row, np.concatenate([ix.cols("f"), w_col]), 1.0)
     return block
 
@@ -471,7 +409,7 @@ def artifact_delivery(ix: Index) -> RowBlock:
         sum_{r in P_g} w[g,r] = sum_{(j,h,t') in J_g} artifact_tb[j] * x[j,h,t']      for all g
     """
     data = ix.data
-    block = _equal("artifact_delivery", list(range(len(ix.groups))), np.zeros(len(ix.groups)), linking=True)
+    block = equal("artifact_delivery", list(range(len(ix.groups))), np.zeros(len(ix.groups)), linking=True)
     if not ix.groups:
         return block
     block.add(ix.w_g, ix.cols("w"), 1.0)
@@ -495,9 +433,9 @@ def carbon_budget(ix: Index) -> RowBlock:
     """
     budget = ix.data.carbon_budget_t
     if budget is None:
-        return _below("carbon_budget", [], np.zeros(0))
-    slack = Slack("carbon", np.arange(1), _relative(np.array([budget])), -1.0)
-    block = _below("carbon_budget", [0], np.array([budget]), param="carbon_budget_t", linking=True, slack=slack)
+        return below("carbon_budget", [], np.zeros(0))
+    slack = Slack("carbon", np.arange(1), relative(np.array([budget])), -1.0)
+    block = below("carbon_budget", [0], np.array([budget]), param="carbon_budget_t", linking=True, slack=slack)
     term = emissions(ix)
     block.add(np.zeros(len(term.col), dtype=np.int64), term.col, term.coef)
     return block

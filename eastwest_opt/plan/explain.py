@@ -130,8 +130,15 @@ def _read_slacks(
         for key, value in slacks.get(family, []):
             if value > SLACK_TOL:
                 out.append(sentence(scenario, data, names, key, value))
+    placed: dict[tuple[str, str], float] = {}
+    for (g, h, _start), v in x.items():
+        placed[g, h] = placed.get((g, h), 0.0) + v
+    seen: set[tuple[str, str]] = set()
     for row in data.pairs.itertuples(index=False):
-        if row.latency_excess_ms > 0 and x.get((row.group_id, row.hub_id), 0.0) > 0.5:
+        if (row.group_id, row.hub_id) in seen:
+            continue
+        seen.add((row.group_id, row.hub_id))
+        if row.latency_excess_ms > 0 and placed.get((row.group_id, row.hub_id), 0.0) > 0.5:
             out.append(
                 Finding(
                     "serving_latency",

@@ -188,8 +188,7 @@ def _placements(
     A group of ``n`` identical jobs placed as integer counts ``x[g,h,t]`` is handed back to its
     members in file order: the first ``x[g,h1,t1]`` members train at ``h1`` from ``t1``, and so on.
     """
-    data, sc = pm.data, pm.scenario
-    pairs = data.pairs
+    data = pm.data
     row_of: dict[str, int] = {}
     taken: dict[str, int] = {}
     for i, ((g, _h, _t), value) in enumerate(values["x"].items()):
@@ -201,47 +200,8 @@ def _placements(
             row_of[job] = i
         taken[g] = start + count
     periods = _job_periods(pm, values, row_of)
-    group_of = {job: g for g, members in data.group_members.items() for job in members}
-    jobs = sc.jobs
-    row = jobs["job_id"].map(lambda j: row_of.get(j, -1)).to_numpy(dtype=np.int64)
-    placed = row >= 0
-    take = np.where(placed, row, 0)
-
-    def at(column: str, empty: Any) -> np.ndarray:
-        vals = pairs[column].to_numpy()[take] if len(pairs) else np.full(len(jobs), empty, dtype=object)
-        return np.where(placed, vals, empty)
-
-    totals = periods.groupby("job_id")[["energy_mwh", "energy_cost_cny", "carbon_t"]].sum()
-    fixed = at("fixed_cost_cny", math.nan).astype(float)
-    first: dict[str, str] = {}
-    last: dict[str, str] = {}
-    for job, period in zip(periods["job_id"], periods["period_id"], strict=True):
-        first.setdefault(job, period)
-        last[job] = period
-    out = pd.DataFrame(
-        {
-            "job_id": jobs["job_id"],
-            "name": jobs["name"],
-            "dataset_id": jobs["dataset_id"],
-            "class_id": jobs["dataset_id"].map(
-                dict(zip(sc.datasets["dataset_id"], sc.datasets["class_id"], strict=True))
-            ),
-            "status": np.where(placed, "placed", "unplaced"),
-            "hub_id": at("hub_id", ""),
-            "accel_id": np.where(placed, at("accel_id", ""), jobs["accel_id"]),
-            "accel_count": np.where(placed, at("accel_count", 0), jobs["accel_count"]).astype(int),
-            "it_mw": at("it_mw", 0.0).astype(float),
-            "meter_mw": at("meter_mw", 0.0).astype(float),
-            "runtime_h": at("runtime_h", 0.0).astype(float),
-            "start_period": [first.get(j, "") for j in jobs["job_id"]],
-            "end_period": [last.get(j, "") for j in jobs["job_id"]],
-            "energy_mwh": jobs["job_id"].map(totals["energy_mwh"]).fillna(0.0).astype(float),
-            "energy_cost_cny": jobs["job_id"].map(totals["energy_cost_cny"]).fillna(0.0).astype(float),
-            "carbon_t": jobs["job_id"].map(totals["carbon_t"]).fillna(0.0).astype(float),
-            "group_id": jobs["job_id"].map(group_of),
-        }
-    )
-    out["energy_cost_cny"] = np.where(placed & ~np.isnan(fixed), fixed, out["energy_cost_cny"])
+    out = _job_figures(pm, row_of, periods)
+    placed = (out["status"] == "placed").to_numpy()
     out["carbon_cost_cny"] = out["carbon_t"] * float(data.carbon_price_cny_per_t)
     out["data_source"] = [
         ("staged" if (d, h) in staged else "replica") if h else ""
@@ -273,6 +233,52 @@ def _placements(
         "group_id",
     ]
     return out[order], periods
+
+
+def _job_figures(pm: PlacementModel, row_of: dict[str, int], periods: pd.DataFrame) -> pd.DataFrame:
+    """Each job's hub, accelerators, power, runtime, periods and energy figures (totals of its
+    periods), or its own accelerators and zeros when it is unplaced."""
+    data, sc = pm.data, pm.scenario
+    pairs, jobs = data.pairs, sc.jobs
+    group_of = {job: g for g, members in data.group_members.items() for job in members}
+    row = jobs["job_id"].map(lambda j: row_of.get(j, -1)).to_numpy(dtype=np.int64)
+    placed = row >= 0
+    take = np.where(placed, row, 0)
+
+    def at(column: str, empty: Any) -> np.ndarray:
+        vals = pairs[column].to_numpy()[take] if len(pairs) else np.full(len(jobs), empty, dtype=object)
+        return np.where(placed, vals, empty)
+
+    totals = periods.groupby("job_id")[["energy_mwh", "energy_cost_cny", "carbon_t"]].sum()
+    first: dict[str, str] = {}
+    last: dict[str, str] = {}
+    for job, period in zip(periods["job_id"], periods["period_id"], strict=True):
+        first.setdefault(job, period)
+        last[job] = period
+    fixed = at("fixed_cost_cny", math.nan).astype(float)
+    energy_cost = jobs["job_id"].map(totals["energy_cost_cny"]).fillna(0.0).astype(float)
+    classes = dict(zip(sc.datasets["dataset_id"], sc.datasets["class_id"], strict=True))
+    return pd.DataFrame(
+        {
+            "job_id": jobs["job_id"],
+            "name": jobs["name"],
+            "dataset_id": jobs["dataset_id"],
+            "class_id": jobs["dataset_id"].map(classes),
+            "status": np.where(placed, "placed", "unplaced"),
+            "hub_id": at("hub_id", ""),
+            "accel_id": np.where(placed, at("accel_id", ""), jobs["accel_id"]),
+            "accel_count": np.where(placed, at("accel_count", 0), jobs["accel_count"]).astype(int),
+            "it_mw": at("it_mw", 0.0).astype(float),
+            "meter_mw": at("meter_mw", 0.0).astype(float),
+            "runtime_h": at("runtime_h", 0.0).astype(float),
+            "start_period": [first.get(j, "") for j in jobs["job_id"]],
+            "end_period": [last.get(j, "") for j in jobs["job_id"]],
+            "energy_mwh": jobs["job_id"].map(totals["energy_mwh"]).fillna(0.0).astype(float),
+            "energy_cost_cny": np.where(placed & ~np.isnan(fixed), fixed, energy_cost),
+            "carbon_t": jobs["job_id"].map(totals["carbon_t"]).fillna(0.0).astype(float),
+            "group_id": jobs["job_id"].map(group_of),
+        }
+    )
 
 
 def _job_periods(pm: PlacementModel, values: dict[str, dict[Any, float]], row_of: dict[str, int]) -> pd.DataFrame:
