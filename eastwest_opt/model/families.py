@@ -182,23 +182,36 @@ def staging_source(ix: Index) -> RowBlock:
 
 def staging_start(ix: Index) -> RowBlock:
     """staging_start: a staged copy is held over one run of consecutive periods, which starts
-    when it arrives (two or more periods).
+    in the period it arrives; it arrives only in a period it is held (two or more periods).
 
-    o[d,h,p] >= k[d,h,p] - k[d,h,p-1]      for all (d,h) in DS and periods p   (k[d,h,-1] = 0)
+    o[d,h,p] >= k[d,h,p] - k[d,h,p-1]      o[d,h,p] <= k[d,h,p]
+                                            for all (d,h) in DS and periods p   (k[d,h,-1] = 0)
     """
     if not ix.timed:
         return above("staging_start", [], np.zeros(0))
     n = len(ix.periods)
     d, h = np.repeat(ix.st_d, n), np.repeat(ix.st_h, n)
     p = np.tile(np.arange(n), len(ix.st_d))
-    keys = [(ix.datasets[a], ix.hubs[b], ix.periods[c]) for a, b, c in zip(d, h, p, strict=True)]
-    block = above("staging_start", keys, np.zeros(len(keys)))
-    rows = np.arange(len(keys))
+    m = len(d)
+    keys = [
+        (kind, ix.datasets[a], ix.hubs[b], ix.periods[c])
+        for kind in ("start", "held")
+        for a, b, c in zip(d, h, p, strict=True)
+    ]
+    block = RowBlock(
+        "staging_start",
+        keys,
+        np.concatenate([np.zeros(m), np.full(m, -np.inf)]),
+        np.concatenate([np.full(m, np.inf), np.zeros(m)]),
+    )
+    rows = np.arange(m)
     held, arrive = ix.held("k"), ix.held("o")
     block.add(rows, arrive[d, h, p], 1.0)
     block.add(rows, held[d, h, p], -1.0)
     later = p > 0
     block.add(rows[later], held[d[later], h[later], p[later] - 1], 1.0)
+    block.add(m + rows, arrive[d, h, p], 1.0)
+    block.add(m + rows, held[d, h, p], -1.0)
     return block
 
 
