@@ -221,3 +221,19 @@ def test_a_file_that_is_not_a_workbook(tmp_path: Path) -> None:
     missing = runner.invoke(app, ["solve", str(tmp_path / "none.xlsx")])
     assert missing.exit_code == 2
     assert missing.output == f"error: {tmp_path / 'none.xlsx'}: workbook does not exist\n"
+
+
+def test_a_workbook_scenario_is_found_again_by_report_and_by_a_sweep(workbook: Path, tmp_path: Path) -> None:
+    def rename(book: openpyxl.Workbook) -> None:
+        book["scenario"]["B2"] = "portfolio"
+
+    path = _changed(workbook, tmp_path, rename)
+    assert runner.invoke(app, ["solve", str(path), "--out", str(tmp_path / "plan")]).exit_code == 0
+    result = runner.invoke(app, ["report", str(tmp_path / "plan")])
+    assert result.exit_code == 0, result.output
+    assert "<h1>Plan report: portfolio</h1>" in (tmp_path / "plan" / "report.html").read_text()
+    sweep = tmp_path / "sweep.yaml"
+    sweep.write_text(
+        "base: portfolio.xlsx\nvariants: [{name: cut, overrides: [{table: links, id: yrd-gz, remove: true}]}]\n"
+    )
+    assert ew.load_sweep(sweep).base == path.resolve()

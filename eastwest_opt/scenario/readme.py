@@ -92,9 +92,11 @@ def readme_text(sc: Scenario, *, template: str, empty: bool) -> str:
         "|---|---|---|---|",
     ]
     for s in SETTINGS:
-        rng = s.range_text()
+        holds = {"text": "text", "number": "a number", "integer": "an integer", "bool": "`true`/`false`"}[s.kind]
+        holds += f" {s.range_text()}" if s.range_text() else ""
+        holds += ", or null" if s.nullable and s.kind != "text" else ""
         default = "null" if s.default is None else str(s.default).lower() if isinstance(s.default, bool) else s.default
-        lines.append(f"| `{s.key}` | {s.what}{' ' + rng if rng else ''} | {default} | {s.about} |")
+        lines.append(f"| `{s.key}` | {holds} | {default} | {s.about} |")
     lines += ["", "## Tables", ""]
     for name in TABLE_ORDER:
         lines += table_section(name, present=name in present)

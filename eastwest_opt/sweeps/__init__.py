@@ -12,7 +12,7 @@ YAML, read with a safe loader. Every key is checked; unknown keys are errors::
 
     name: western-price                 # default: the file name
     description: Cheaper western power  # free text
-    base: ../my-scenario                # scenario folder, relative to this file; omit for the shipped one
+    base: ../my-scenario                # scenario folder or .xlsx, relative to this file; omit for the shipped one
     base_overrides: [...]               # overrides applied to every variant first
     solver: {time_limit_s: 60, mip_rel_gap: 0.0001, threads: 1}   # per variant; threads per worker
     parameter_labels: {cc_grid_factor: CC grid allocation (x normal)}   # plot labels of named variants' parameters
