@@ -66,7 +66,7 @@ def map_img(data: ReportData) -> str:
     blob = png_bytes(map_figure(data))
     encoded = base64.b64encode(blob).decode("ascii")
     title = html.escape(TITLES["map"])
-    return f'<h4>{title}</h4><img alt="{title}" src="data:image/png;base64,{encoded}">'
+    return f'<h4>Hub map</h4><img alt="{title}" src="data:image/png;base64,{encoded}">'
 
 
 def hub_usage_html(plan: Plan, scenario: Scenario | None) -> str:

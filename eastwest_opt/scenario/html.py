@@ -44,7 +44,8 @@ def scenario_html(sc: Scenario) -> str:
     for setting in SETTINGS[2:]:  # name and description are above
         top, _, sub = setting.key.partition(".")
         value = getattr(getattr(sc, top), sub) if sub else getattr(sc, top)
-        settings.append({"setting": setting.key, "value": "null" if value is None else value, "meaning": setting.about})
+        shown = "null" if value is None else str(value).lower() if isinstance(value, bool) else f"{value:g}"
+        settings.append({"setting": setting.key, "value": shown, "meaning": setting.about})
     parts.append("<h4>Settings</h4>" + _table(pd.DataFrame(settings)))
     hubs = sc.hubs[[c for c in HUB_COLUMNS if c in sc.hubs.columns]]
     parts.append("<h4>Hubs</h4>" + _table(hubs))
