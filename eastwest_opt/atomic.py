@@ -47,3 +47,32 @@ def replace_dir(new: Path, target: Path) -> None:
     os.replace(target, old)
     os.replace(new, target)
     shutil.rmtree(old, ignore_errors=True)
+
+
+def write_file(path: str | Path, fill: Callable[[Path], None], *, overwrite: bool = False) -> Path:
+    """Create the file ``path`` by calling ``fill(tmp)`` on a temporary file beside it, then moving it in.
+
+    ``os.replace`` in the same folder: an interrupted write leaves the old file or the new one,
+    never half of one. An existing file is replaced only with ``overwrite=True``; a folder at
+    that path is refused.
+    """
+    target = Path(path)
+    if target.is_dir():
+        raise OutputExistsError(f"{target}: exists and is a folder, not a file")
+    if target.exists() and not overwrite:
+        raise OutputExistsError(f"{target}: output file exists; pass --overwrite to replace it")
+    parent = target.resolve().parent
+    parent.mkdir(parents=True, exist_ok=True)
+    fd, name = tempfile.mkstemp(prefix=f".{target.name}.tmp-", suffix=target.suffix, dir=parent)
+    os.close(fd)
+    tmp = Path(name)
+    try:
+        fill(tmp)
+        umask = os.umask(0o022)
+        os.umask(umask)
+        tmp.chmod(0o666 & ~umask)
+        os.replace(tmp, target)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+    return target

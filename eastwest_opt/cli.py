@@ -42,8 +42,20 @@ DebugOpt = Annotated[bool, typer.Option("--debug", help="Show the full traceback
 ScenarioArg = Annotated[
     Path | None,
     typer.Argument(
-        help="Scenario folder (scenario.yaml and CSV tables). Omit it for the shipped eight-hub scenario.",
+        help=(
+            "Scenario folder (scenario.yaml and CSV tables) or workbook (.xlsx: a sheet per table and a "
+            "'scenario' sheet). Omit it for the shipped eight-hub scenario."
+        ),
         show_default=False,
+    ),
+]
+
+PlanOutOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--out",
+        "-o",
+        help="Write the plan here: a folder of CSV tables and summary.json, or one workbook (a path ending .xlsx).",
     ),
 ]
 
@@ -137,9 +149,7 @@ def _progress_printer(started: float) -> Any:
 @app.command()
 def solve(
     scenario: ScenarioArg = None,
-    out: Annotated[
-        Path | None, typer.Option("--out", "-o", help="Write the plan's CSV tables and summary.json here.")
-    ] = None,
+    out: PlanOutOpt = None,
     overwrite: Annotated[bool, typer.Option(help="Replace the --out folder if it exists.")] = False,
     time_limit: Annotated[
         float | None,
@@ -180,8 +190,8 @@ def solve(
         _err(f"--builder: unknown builder {builder!r}; choose auto, pyomo or arrays")
         raise typer.Exit(int(ExitCode.INVALID_INPUT))
 
-    if report and out is None:
-        _err("--report needs --out: the report is written into the plan folder")
+    if report and (out is None or out.suffix.lower() == ".xlsx"):
+        _err("--report needs --out with a folder: the report is written into the plan folder")
         raise typer.Exit(int(ExitCode.INVALID_INPUT))
 
     def action() -> Any:
@@ -339,6 +349,65 @@ def generate(
     sc = _run(debug, lambda: generate_scenario(jobs, n_datasets, seed, family=family))
     _run(debug, lambda: write_scenario(sc, out, overwrite=overwrite))
     typer.echo(f"Scenario {sc.name!r} written to {out} ({len(sc.jobs):,} jobs, {len(sc.datasets):,} datasets).")
+
+
+@app.command()
+def init(
+    folder: Annotated[
+        Path | None, typer.Argument(help="Folder to write the new scenario into.", show_default=False)
+    ] = None,
+    empty: Annotated[
+        bool,
+        typer.Option("--empty", help="Only the hubs, backbone, accelerators and data classes: no datasets or jobs."),
+    ] = False,
+    year: Annotated[bool, typer.Option("--year", help="Start from the year scenario (planning periods).")] = False,
+    xlsx: Annotated[
+        Path | None, typer.Option("--xlsx", help="Write the scenario as one Excel workbook (.xlsx) too, or instead.")
+    ] = None,
+    overwrite: Annotated[bool, typer.Option(help="Replace FOLDER (a scenario folder) or the workbook.")] = False,
+    debug: DebugOpt = False,
+) -> None:
+    """Start a scenario of your own from a template: a complete, valid scenario folder with a README.md
+    saying what each table is for (by default the shipped eight-hub scenario).
+
+    Exit 0 when written; 2 for a template this version does not ship; 6 when the output exists.
+    """
+    from eastwest_opt.scenario.templates import write_template
+
+    template = "year" if year else "eight-hubs"
+    sc = _run(debug, lambda: write_template(folder, xlsx, template=template, empty=empty, overwrite=overwrite))
+    where = " and ".join(str(p) for p in (folder, xlsx) if p is not None)
+    typer.echo(
+        f"Scenario {sc.name!r} written to {where} ({len(sc.hubs)} hubs, {len(sc.links)} links, "
+        f"{len(sc.datasets)} datasets, {len(sc.jobs)} jobs)."
+    )
+    if folder is not None:
+        typer.echo(f"{folder / 'README.md'} says what each table is for; next: eastwest-opt validate {folder}")
+    if empty:
+        typer.echo("No datasets or jobs yet: add their rows, then validate.")
+
+
+@app.command()
+def schema(
+    kind: Annotated[str, typer.Argument(help="scenario (for scenario.yaml) or sweep (for a sweep file).")],
+) -> None:
+    """Print the JSON Schema of scenario.yaml or of a sweep file, for an editor's completion and checking.
+
+    Save it beside your files and point the editor at it, e.g. with a first line
+    `# yaml-language-server: $schema=scenario.schema.json` (see the README).
+    """
+    if kind == "scenario":
+        from eastwest_opt.scenario.json_schema import scenario_json_schema, schema_text
+
+        typer.echo(schema_text(scenario_json_schema()), nl=False)
+    elif kind == "sweep":
+        from eastwest_opt.scenario.json_schema import schema_text
+        from eastwest_opt.sweeps.json_schema import sweep_json_schema
+
+        typer.echo(schema_text(sweep_json_schema()), nl=False)
+    else:
+        _err(f"unknown schema {kind!r}; choose scenario or sweep")
+        raise typer.Exit(int(ExitCode.INVALID_INPUT))
 
 
 @app.command()

@@ -49,6 +49,7 @@ class Plan:
     solver: dict[str, Any] = field(default_factory=dict)
     verification: VerificationReport | None = None
     scenario_path: str | None = None  # folder the scenario was loaded from; None if changed in code
+    scenario: Any = field(default=None, repr=False, compare=False)  # the Scenario solved, when in memory
 
     # tables as attributes, for notebooks
     @property
@@ -130,13 +131,20 @@ class Plan:
             "violations": [str(v) for v in self.verification.violations] if self.verification else None,
         }
 
-    def write(self, folder: str | Path, *, overwrite: bool = False) -> Path:
-        """Write every table as CSV and ``summary.json`` into ``folder``, atomically.
+    def write(self, path: str | Path, *, overwrite: bool = False) -> Path:
+        """Write the plan atomically: every table as CSV and ``summary.json`` into the folder ``path``,
+        or, for a path ending in ``.xlsx``, one workbook with a ``summary`` sheet and a sheet per table.
 
-        Everything is written into a temporary sibling folder first and moved into place, so
-        an interrupted write leaves the old folder or the new one, never a mix. An existing
-        folder is replaced only with ``overwrite=True``.
+        Everything is written into a temporary sibling (folder or file) first and moved into
+        place, so an interrupted write leaves the old output or the new one, never a mix. An
+        existing output is replaced only with ``overwrite=True``.
         """
+        if Path(path).suffix.lower() == ".xlsx":
+            from eastwest_opt.scenario.workbook_write import frame_sheet, write_sheets
+
+            sheets = {"summary": (["key", "value"], summary_rows(self.summary()))}
+            sheets |= {name: frame_sheet(self.tables[name]) for name in TABLES}
+            return write_sheets(path, sheets, overwrite=overwrite)
         from eastwest_opt.atomic import write_folder
 
         def fill(tmp: Path) -> None:
@@ -144,7 +152,31 @@ class Plan:
                 self.tables[name].to_csv(tmp / f"{name}.csv", index=False, float_format="%.10g")
             (tmp / "summary.json").write_text(json.dumps(self.summary(), indent=2) + "\n")
 
-        return write_folder(folder, fill, overwrite=overwrite)
+        return write_folder(path, fill, overwrite=overwrite)
+
+    def _repr_html_(self) -> str:
+        """The plan in a notebook: headline, cost table, hub usage and the hub map.
+
+        Drawn by ``eastwest_opt.report.notebook``; the report is a later stage than the plan, so
+        the package root, which wires the stages together, looks the drawing function up by name.
+        """
+        from eastwest_opt import notebook_html
+
+        return notebook_html("plan", self)
+
+
+def summary_rows(summary: dict[str, Any], prefix: str = "") -> list[list[Any]]:
+    """A plan summary as ``key, value`` rows: nested keys joined with dots, lists with ``; ``."""
+    rows: list[list[Any]] = []
+    for key, value in summary.items():
+        name = f"{prefix}{key}"
+        if isinstance(value, dict):
+            rows += summary_rows(value, f"{name}.")
+        elif isinstance(value, list | tuple):
+            rows.append([name, "; ".join(str(v) for v in value)])
+        else:
+            rows.append([name, value])
+    return rows
 
 
 def _num(v: float | None) -> float | None:

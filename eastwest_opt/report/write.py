@@ -69,7 +69,7 @@ def report_folder(
 ) -> Path:
     """Write the report of a plan folder written by ``solve --out``; return the HTML file.
 
-    The scenario is, in order: ``scenario`` if given, the folder recorded as ``scenario_path``
+    The scenario is, in order: ``scenario`` if given, the folder (or workbook) recorded as ``scenario_path``
     in the plan's ``summary.json`` if it still exists, or the shipped scenario. The HTML goes to
     ``out_html`` (default ``PLAN_DIR/report.html``) and the PNG files beside it.
 
@@ -80,7 +80,7 @@ def report_folder(
     """
     plan = read_plan(plan_dir)
     path: str | Path | None = scenario
-    if path is None and plan.scenario_path and Path(plan.scenario_path).is_dir():
+    if path is None and plan.scenario_path and Path(plan.scenario_path).exists():  # a folder or a workbook
         path = plan.scenario_path
     sc = load_scenario(path)
     out = Path(out_html) if out_html is not None else Path(plan_dir) / REPORT_FILE

@@ -8,29 +8,33 @@ from typing import TYPE_CHECKING, Any
 
 from eastwest_opt.errors import Problem
 from eastwest_opt.scenario.schema import ANY_HUB, ORIGIN_HUB, SCHEMAS, TABLE_ORDER
+from eastwest_opt.scenario.settings import SETTINGS, range_problem
 from eastwest_opt.scenario.timing import check_timing
 
 if TYPE_CHECKING:
     from eastwest_opt.scenario.core import Scenario
 
 
+# Tables a scenario needs rows in, and what to tell a planner whose table is empty (an empty
+# template from `eastwest-opt init --empty` has no datasets or jobs until the planner adds them).
+_NEEDS_ROWS = {
+    "hubs": "a scenario needs at least one hub",
+    "accelerators": "a scenario needs at least one accelerator type",
+    "datasets": "no datasets yet; add one row per dataset the jobs train on",
+    "jobs": "no jobs yet; add one row per training job to place",
+}
+
+
 def check_settings(s: Scenario, file: str) -> list[Problem]:
-    """Scenario-level settings in their admissible ranges."""
+    """Scenario-level settings in their admissible ranges (each bound of
+    :data:`~eastwest_opt.scenario.settings.SETTINGS`, e.g. ``planning_window_hours > 0``)."""
     problems: list[Problem] = []
-    if not s.planning_window_hours > 0:
-        problems.append(Problem(file, f"planning_window_hours must be > 0, got {s.planning_window_hours:g}"))
-    if s.carbon_price_cny_per_t < 0:
-        problems.append(Problem(file, f"carbon_price_cny_per_t must be >= 0, got {s.carbon_price_cny_per_t:g}"))
-    if s.carbon_budget_t is not None and s.carbon_budget_t < 0:
-        problems.append(Problem(file, f"carbon_budget_t must be >= 0, got {s.carbon_budget_t:g}"))
-    if s.artifact_paths_k < 1:
-        problems.append(Problem(file, f"artifact_paths_k must be >= 1, got {s.artifact_paths_k}"))
-    if s.solver.time_limit_s is not None and s.solver.time_limit_s <= 0:
-        problems.append(Problem(file, f"solver.time_limit_s must be > 0, got {s.solver.time_limit_s:g}"))
-    if s.solver.mip_rel_gap is not None and not 0 <= s.solver.mip_rel_gap < 1:
-        problems.append(Problem(file, f"solver.mip_rel_gap must be in [0, 1), got {s.solver.mip_rel_gap:g}"))
-    if s.solver.threads is not None and s.solver.threads < 1:
-        problems.append(Problem(file, f"solver.threads must be >= 1, got {s.solver.threads}"))
+    for setting in SETTINGS:
+        top, _, sub = setting.key.partition(".")
+        value = getattr(getattr(s, top), sub) if sub else getattr(s, top)
+        message = range_problem(setting, value)
+        if message:
+            problems.append(Problem(file, message))
     return problems
 
 
@@ -42,9 +46,9 @@ def check_references(s: Scenario, broken: set[str] | None = None) -> list[Proble
     """
     broken = broken or set()
     problems, ids = _duplicate_ids(s, broken)
-    for name in ("hubs", "accelerators", "datasets", "jobs"):
+    for name, what in _NEEDS_ROWS.items():
         if s.tables[name].empty and name not in broken:
-            problems.append(Problem(s.sources.get(name, SCHEMAS[name].filename), "table has no rows"))
+            problems.append(Problem(s.sources.get(name, SCHEMAS[name].filename), f"table has no rows: {what}"))
     problems += _unknown_references(s, broken, ids)
     problems += _link_problems(s)
     problems += _class_problems(s)

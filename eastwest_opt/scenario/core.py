@@ -105,6 +105,12 @@ class Scenario:
             raise KeyError(f"no table {name!r}; tables are {', '.join(TABLE_ORDER)}")
         return self.tables[name].copy()
 
+    def _repr_html_(self) -> str:
+        """The scenario in a notebook: name, counts, settings, hubs and jobs."""
+        from eastwest_opt.scenario.html import scenario_html
+
+        return scenario_html(self)
+
     # -- changes in code ----------------------------------------------------------
     def update(self, table: str, key: str | tuple[str, ...], **values: Any) -> Scenario:
         """A new scenario with the given columns of one row changed.

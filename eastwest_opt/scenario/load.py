@@ -1,7 +1,9 @@
-"""Reading a scenario folder: ``scenario.yaml`` and its CSV tables, every problem collected.
+"""Reading a scenario, a folder (``scenario.yaml`` and CSV tables) or a workbook, every problem collected.
 
 Loading never stops at the first bad cell: :func:`validate_scenario` returns every problem
-found, each naming file, row and column; :func:`load_scenario` raises them together.
+found, each naming file (or sheet), row and column; :func:`load_scenario` raises them together.
+Both kinds of input are read into a :class:`~eastwest_opt.scenario.raw.RawScenario` and then
+parsed and checked by :func:`assemble`, alike.
 """
 
 from __future__ import annotations
@@ -17,35 +19,53 @@ import yaml
 from eastwest_opt.errors import Problem, ScenarioError
 from eastwest_opt.scenario.checks import check_references, check_routes, check_settings
 from eastwest_opt.scenario.core import SCENARIO_FILE, Scenario, SolverSettings
+from eastwest_opt.scenario.raw import RawScenario, TableSource, locate
 from eastwest_opt.scenario.schema import SCHEMAS, TABLE_ORDER, empty_table, parse_table
+from eastwest_opt.scenario.settings import BY_KEY, SETTINGS, SOLVER_KEYS, TOP_KEYS, lookup, type_problem, value_of
 from eastwest_opt.scenario.timing import horizon_hours
 
-_TOP_KEYS = {
-    "name",
-    "description",
-    "planning_window_hours",
-    "carbon_price_cny_per_t",
-    "carbon_budget_t",
-    "allow_unplaced",
-    "artifact_paths_k",
-    "solver",
-    "tables",
+_TOP_KEYS = TOP_KEYS
+_SOLVER_KEYS = SOLVER_KEYS
+DEFAULT_SCENARIO = "eight-hubs"
+# The scenarios shipped with the package: name -> what it is. Each is a folder data/<name>/ in a
+# clone, eastwest_opt/_data/<name>/ in an installed package; one not yet shipped has no folder.
+SHIPPED_SCENARIOS = {
+    DEFAULT_SCENARIO: "the eight national hubs, their backbone and a portfolio of 51 jobs, one 30-day window",
+    "eight-hubs-year": "the eight hubs over a year of planning periods",
 }
-_SOLVER_KEYS = {"time_limit_s", "mip_rel_gap", "threads"}
+WORKBOOK_SUFFIXES = (".xlsx",)
 
 
-def shipped_scenario_path() -> Path:
-    """Folder of the shipped eight-hub scenario (inside the installed package)."""
+def shipped_scenario_path(name: str = DEFAULT_SCENARIO) -> Path:
+    """Folder of a shipped scenario (inside the installed package); by default the eight-hub one.
+
+    The folder may not exist for a scenario this version does not ship yet: see
+    :func:`is_shipped`.
+    """
+    if name not in SHIPPED_SCENARIOS:
+        raise KeyError(f"no shipped scenario {name!r}; shipped: {', '.join(SHIPPED_SCENARIOS)}")
     here = Path(__file__).resolve().parent.parent
-    packaged = here / "_data" / "eight-hubs"
+    packaged = here / "_data" / name
     if packaged.is_dir():
         return packaged
-    return here.parent / "data" / "eight-hubs"  # source checkout / editable install
+    return here.parent / "data" / name  # source checkout / editable install
+
+
+def is_shipped(name: str) -> bool:
+    """Whether this version of the package ships the scenario ``name``."""
+    return (shipped_scenario_path(name) / SCENARIO_FILE).is_file()
+
+
+def is_workbook(path: str | Path) -> bool:
+    """Whether ``path`` names a workbook (``.xlsx``) rather than a scenario folder."""
+    return Path(path).suffix.lower() in WORKBOOK_SUFFIXES
 
 
 def load_scenario(path: str | Path | None = None) -> Scenario:
-    """Load and validate a scenario folder; ``None`` loads the shipped eight-hub scenario.
+    """Load and validate a scenario folder or workbook; ``None`` loads the shipped eight-hub scenario.
 
+    A path ending in ``.xlsx`` is read as a workbook (one sheet per table and a ``scenario``
+    sheet of settings, see :mod:`~eastwest_opt.scenario.workbook`); anything else as a folder.
     Raises :class:`~eastwest_opt.errors.ScenarioError` listing every problem found. Warnings
     (unknown columns) do not stop loading; :func:`validate_scenario` lists them too.
     """
@@ -56,7 +76,7 @@ def load_scenario(path: str | Path | None = None) -> Scenario:
 
 
 def validate_scenario(path: str | Path | None = None) -> list[Problem]:
-    """Every problem of a scenario folder, errors and warnings, without solving."""
+    """Every problem of a scenario folder or workbook, errors and warnings, without solving."""
     try:
         _scenario, problems = _collect(path)
     except ScenarioError as exc:
@@ -65,10 +85,16 @@ def validate_scenario(path: str | Path | None = None) -> list[Problem]:
 
 
 def _collect(path: str | Path | None) -> tuple[Scenario, list[Problem]]:
-    """Read and check a scenario folder; raise only when nothing further can be read."""
-    folder = Path(path) if path is not None else shipped_scenario_path()
-    problems: list[Problem] = []
-    broken: set[str] = set()
+    """Read and check a scenario; raise only when nothing further can be read."""
+    if path is not None and is_workbook(path):
+        from eastwest_opt.scenario.workbook import read_workbook
+
+        return assemble(read_workbook(Path(path)))
+    return assemble(_read_folder(Path(path) if path is not None else shipped_scenario_path()))
+
+
+def _read_folder(folder: Path) -> RawScenario:
+    """A scenario folder as read: ``scenario.yaml`` and each table's CSV cells as text."""
     if not folder.exists():
         raise ScenarioError([Problem(str(folder), "scenario folder does not exist")])
     if not folder.is_dir():
@@ -77,72 +103,78 @@ def _collect(path: str | Path | None) -> tuple[Scenario, list[Problem]]:
     if not config_path.is_file():
         raise ScenarioError([Problem(str(config_path), "file not found")])
     config = _read_yaml(config_path)
-    problems += _check_yaml(config, SCENARIO_FILE)
+    problems: list[Problem] = []
     table_files = _table_files(folder, config.get("tables") or {}, problems)
-    broken.update(name for name in TABLE_ORDER if name not in table_files)
-    tables: dict[str, pd.DataFrame] = {}
-    sources: dict[str, str] = {}
-    for name in TABLE_ORDER:
-        schema = SCHEMAS[name]
-        file = table_files.get(name)
-        if file is None:
-            tables[name] = empty_table(name)
-            continue
-        sources[name] = file.name
+    broken = {name for name in TABLE_ORDER if name not in table_files}
+    listed = config.get("tables") if isinstance(config.get("tables"), dict) else {}
+    tables: dict[str, TableSource] = {}
+    for name, file in table_files.items():
+        source = TableSource(name, file.name, None)
+        tables[name] = source
         if not file.is_file():
-            listed = config.get("tables") if isinstance(config.get("tables"), dict) else {}
-            if schema.optional_table and name not in listed:
-                tables[name] = empty_table(name)
-                continue
-            problems.append(Problem(file.name, "file not found"))
-            tables[name] = empty_table(name)
-            broken.add(name)
+            if not (SCHEMAS[name].optional_table and name not in listed):
+                problems.append(Problem(file.name, "file not found"))
+                broken.add(name)
             continue
-        raw, read_problem = _read_csv(file)
+        source.raw, read_problem = _read_csv(file)
         if read_problem is not None:
             problems.append(read_problem)
-            tables[name] = empty_table(name)
+            source.raw = None
             broken.add(name)
+    return RawScenario(folder, folder.name, config, SCENARIO_FILE, tables, problems, broken)
+
+
+def assemble(raw: RawScenario) -> tuple[Scenario, list[Problem]]:
+    """Parse a scenario as read into typed tables, build it and check it: every problem, located."""
+    settings_problems = check_config(raw.config, raw.config_label, raw.config_rows)
+    problems: list[Problem] = []
+    broken = set(raw.broken)
+    tables: dict[str, pd.DataFrame] = {}
+    for name in TABLE_ORDER:
+        source = raw.tables.get(name)
+        if source is None or source.raw is None:
+            tables[name] = empty_table(name)
             continue
-        typed, table_problems = parse_table(raw, schema, file.name)
+        typed, table_problems = parse_table(source.raw, SCHEMAS[name], source.label)
         tables[name] = typed
         problems += table_problems
-        if any(c.required and c.name not in raw.columns for c in schema.columns):
+        if any(c.required and c.name not in source.raw.columns for c in SCHEMAS[name].columns):
             broken.add(name)  # checks across tables would only repeat "required column is missing"
-    solver_cfg = config.get("solver") if isinstance(config.get("solver"), dict) else {}
+    config = raw.config
+    scenario_name = value_of(config, BY_KEY["name"])
     scenario = Scenario(
-        name=str(config.get("name") or folder.name),
-        description=str(config.get("description") or ""),
-        planning_window_hours=_num(config.get("planning_window_hours", 720.0), 720.0),
-        carbon_price_cny_per_t=_num(config.get("carbon_price_cny_per_t", 0.0), 0.0),
-        carbon_budget_t=_opt_num(config.get("carbon_budget_t")),
-        allow_unplaced=bool(config.get("allow_unplaced", True)),
-        artifact_paths_k=int(_num(config.get("artifact_paths_k", 4), 4)),
+        name=str(scenario_name) if scenario_name not in (None, "") else raw.default_name,
+        description=str(value_of(config, BY_KEY["description"]) or ""),
+        planning_window_hours=value_of(config, BY_KEY["planning_window_hours"]),
+        carbon_price_cny_per_t=value_of(config, BY_KEY["carbon_price_cny_per_t"]),
+        carbon_budget_t=value_of(config, BY_KEY["carbon_budget_t"]),
+        allow_unplaced=value_of(config, BY_KEY["allow_unplaced"]),
+        artifact_paths_k=value_of(config, BY_KEY["artifact_paths_k"]),
         solver=SolverSettings(
-            time_limit_s=_opt_num(solver_cfg.get("time_limit_s", 60.0)),
-            mip_rel_gap=_opt_num(solver_cfg.get("mip_rel_gap", 1e-4)),
-            threads=_opt_int(solver_cfg.get("threads")),
+            time_limit_s=value_of(config, BY_KEY["solver.time_limit_s"]),
+            mip_rel_gap=value_of(config, BY_KEY["solver.mip_rel_gap"]),
+            threads=value_of(config, BY_KEY["solver.threads"]),
         ),
         tables=tables,
-        path=folder.resolve(),
-        sources=sources,
+        path=raw.path.resolve(),
+        sources={name: source.label for name, source in raw.tables.items()},
     )
     hours = horizon_hours(scenario) if "periods" not in broken else None
     if hours is not None:
         if "planning_window_hours" in config and not math.isclose(scenario.planning_window_hours, hours, rel_tol=1e-9):
             problems.append(
                 Problem(
-                    SCENARIO_FILE,
+                    raw.config_label,
                     f"planning_window_hours is {scenario.planning_window_hours:g} but the periods add up to "
                     f"{hours:g} h; leave it out (the periods make the window) or make them agree",
                 )
             )
         scenario = dataclasses.replace(scenario, planning_window_hours=hours)
-    problems += check_settings(scenario, SCENARIO_FILE)
+    problems += check_settings(scenario, raw.config_label)
     problems += check_references(scenario, broken)
-    if not any(p.severity == "error" for p in problems):
+    if not any(p.severity == "error" for p in [*settings_problems, *raw.problems, *problems]):
         problems += check_routes(scenario)
-    return scenario, problems
+    return scenario, [*settings_problems, *raw.problems, *locate(problems, raw.tables)]
 
 
 def _read_yaml(path: Path) -> dict[str, Any]:
@@ -164,11 +196,16 @@ def _read_yaml(path: Path) -> dict[str, Any]:
     return data
 
 
-def _check_yaml(config: dict[str, Any], file: str) -> list[Problem]:
+def check_config(config: dict[str, Any], file: str, rows: dict[str, int] | None = None) -> list[Problem]:
+    """The settings' keys and types (rule: every key one of :data:`~eastwest_opt.scenario.settings.SETTINGS`
+    or ``tables``, every value of its setting's kind); ``rows`` gives a settings sheet's row of each key."""
+    rows = rows or {}
     problems: list[Problem] = []
     for key in config:
         if key not in _TOP_KEYS:
-            problems.append(Problem(file, f"unknown key {key!r}; known keys: {', '.join(sorted(_TOP_KEYS))}"))
+            problems.append(
+                Problem(file, f"unknown key {key!r}; known keys: {', '.join(sorted(_TOP_KEYS))}", row=rows.get(key))
+            )
     solver = config.get("solver")
     if solver is not None and not isinstance(solver, dict):
         problems.append(Problem(file, "'solver' must be a mapping"))
@@ -183,17 +220,11 @@ def _check_yaml(config: dict[str, Any], file: str) -> list[Problem]:
         for key in tables:
             if key not in SCHEMAS:
                 problems.append(Problem(file, f"unknown table tables.{key}; known: {', '.join(TABLE_ORDER)}"))
-    for key in ("planning_window_hours", "carbon_price_cny_per_t", "artifact_paths_k"):
-        if key in config and not _is_number(config[key]):
-            problems.append(Problem(file, f"{key} must be a number, got {config[key]!r}"))
-    if config.get("carbon_budget_t") is not None and not _is_number(config["carbon_budget_t"]):
-        problems.append(Problem(file, f"carbon_budget_t must be a number or null, got {config['carbon_budget_t']!r}"))
-    if "allow_unplaced" in config and not isinstance(config["allow_unplaced"], bool):
-        problems.append(Problem(file, f"allow_unplaced must be true or false, got {config['allow_unplaced']!r}"))
-    if isinstance(solver, dict):
-        for key in _SOLVER_KEYS:
-            if solver.get(key) is not None and not _is_number(solver[key]):
-                problems.append(Problem(file, f"solver.{key} must be a number or null, got {solver[key]!r}"))
+    for setting in SETTINGS:
+        present, value = lookup(config, setting.key)
+        message = type_problem(setting, value) if present else None
+        if message:
+            problems.append(Problem(file, message, row=rows.get(setting.key)))
     return problems
 
 
@@ -231,19 +262,3 @@ def _read_csv(path: Path) -> tuple[pd.DataFrame, Problem | None]:
 
 def _first_line(text: str) -> str:
     return text.strip().splitlines()[0] if text.strip() else "unreadable"
-
-
-def _is_number(v: Any) -> bool:
-    return isinstance(v, int | float) and not isinstance(v, bool)
-
-
-def _num(v: Any, default: float) -> float:
-    return float(v) if _is_number(v) else default
-
-
-def _opt_num(v: Any) -> float | None:
-    return float(v) if _is_number(v) else None
-
-
-def _opt_int(v: Any) -> int | None:
-    return int(v) if _is_number(v) else None
