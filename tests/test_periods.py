@@ -246,3 +246,30 @@ def test_bad_time_input_is_one_clear_error(tmp_path: Path, kw: dict[str, Any], m
     with pytest.raises(ScenarioError) as info:
         scenario(tmp_path, **kw)
     assert message in [str(p) for p in info.value.problems]
+
+
+def test_a_periods_value_changes_in_code_and_in_a_sweep(tmp_path: Path) -> None:
+    """``update("hub_periods", (hub, period), ...)`` works for a period the table does not list,
+    and a sweep can scale the prices of chosen months, blank cells counting as the hub's price."""
+    sc = scenario(tmp_path, hub_periods=prices("a", p1=0.4))
+    dearer = sc.update("hub_periods", ("a", "p3"), price_cny_per_kwh=0.2)  # p3 had no row
+    assert placed(run(dearer))[1] == "p3"
+    spec = {
+        "base": str(sc.path),
+        "variants": [
+            {
+                "name": "dry",
+                "overrides": [
+                    {
+                        "table": "hub_periods",
+                        "where": {"period_id": {"in": ["p1", "p2"]}},
+                        "scale": {"price_cny_per_kwh": 2.0},
+                    }
+                ],
+            }
+        ],
+    }
+    summary = ew.sweep(spec, out=tmp_path / "out", workers=1, progress=False, plots=False)
+    # p1 0.4 -> 0.8, p2 (blank: 0.5) -> 1.0, p3 stays 0.5: the job moves to p3
+    assert summary["status"].iloc[0] == "optimal"
+    assert summary["cost_total_cny"].iloc[0] == pytest.approx(50_000.0)

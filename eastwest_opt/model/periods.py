@@ -112,6 +112,8 @@ def arc_capacity(scenario: Scenario, h: Horizon, arcs: pd.DataFrame) -> dict[tup
     if len(lp):
         by_link = {link: [a for a in arcs.index if arcs.at[a, "link_id"] == link] for link in set(lp["link_id"])}
         for link, p, v in zip(lp["link_id"], lp["period_id"], lp["capacity_gbps"], strict=True):
+            if math.isnan(float(v)):
+                continue  # blank: the link's own capacity
             for a in by_link.get(link, []):
                 gbps[a, p] = float(v)
     hours = dict(zip(h.ids, h.hours.tolist(), strict=True))

@@ -100,10 +100,22 @@ class Scenario:
         return self.planning_window_hours / HOURS_PER_MONTH
 
     def table(self, name: str) -> pd.DataFrame:
-        """A copy of one table, safe to modify."""
+        """A copy of one table, safe to modify. ``hub_periods`` and ``link_periods`` come with a
+        row for every hub (or link) and period, blank where the table gives no value (blank:
+        the hub's or link's own value), so that any of them can be changed or scaled."""
         if name not in self.tables:
             raise KeyError(f"no table {name!r}; tables are {', '.join(TABLE_ORDER)}")
+        if name in PERIOD_TABLES and len(self.periods):
+            return _every_period(self, name)
         return self.tables[name].copy()
+
+    def period_values(self, name: str, column: str, frame: pd.DataFrame) -> pd.Series:
+        """The value ``column`` of each row of the per-period table ``name`` takes: the row's own,
+        else its hub's (or link's) value."""
+        owner, key = ("hubs", "hub_id") if name == "hub_periods" else ("links", "link_id")
+        base = dict(zip(self.tables[owner][key], self.tables[owner][column].astype(float), strict=True))
+        own = frame[column].astype(float)
+        return own.where(own.notna(), frame[key].map(base))
 
     def _repr_html_(self) -> str:
         """The scenario in a notebook: name, counts, settings, hubs and jobs."""
@@ -180,6 +192,19 @@ class Scenario:
         if any(p.severity == "error" for p in problems):
             raise ScenarioError(problems)
         return new
+
+
+PERIOD_TABLES = ("hub_periods", "link_periods")
+
+
+def _every_period(s: Scenario, name: str) -> pd.DataFrame:
+    """``name`` (a per-period table) with a row for every hub or link and period, in that order."""
+    owner, key = ("hubs", "hub_id") if name == "hub_periods" else ("links", "link_id")
+    grid = pd.DataFrame(
+        [(o, p) for o in s.tables[owner][key] for p in s.periods["period_id"]], columns=[key, "period_id"]
+    )
+    full = grid.merge(s.tables[name], on=[key, "period_id"], how="left")
+    return full[list(s.tables[name].columns)]
 
 
 def _check_column(table: str, column: str) -> None:

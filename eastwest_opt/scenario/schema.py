@@ -227,7 +227,7 @@ SCHEMAS: dict[str, TableSchema] = {
             (
                 _c("link_id", "ref", ref="links"),
                 _c("period_id", "ref", ref="periods"),
-                _c("capacity_gbps", "float", ge=0),
+                _c("capacity_gbps", "float", ge=0, required=False, default=math.nan),
             ),
             optional_table=True,
         ),

@@ -130,8 +130,17 @@ class _Edits:
             schema = SCHEMAS[ov.table]
             for column, value in ov.values.items():
                 col = schema.column(column)
+                if ov.op in ("scale", "add") and ov.table in ("hub_periods", "link_periods"):
+                    # a blank cell is the hub's (or link's) value: scale or add to that
+                    frame = frame.assign(**{column: self._with_owner(ov.table, column, frame)})
                 self.tables[ov.table] = frame = _change_column(frame, mask, col, ov.op, value)
                 self.touched.setdefault(ov.table, set()).add(column)
+
+    def _with_owner(self, table: str, column: str, frame: pd.DataFrame) -> pd.Series:
+        """The values a per-period table's column takes (blank: the hub's or link's, as edited so far)."""
+        owner = "hubs" if table == "hub_periods" else "links"
+        edited = dataclasses.replace(self.base, tables={**self.base.tables, owner: self.lookup(owner)})
+        return edited.period_values(table, column, frame)
 
     def _duplicate(self, frame: pd.DataFrame, mask: pd.Series, times: int) -> None:
         """Copy the selected jobs, and the override rows of each copied job with them."""
