@@ -10,6 +10,7 @@ import pandas as pd
 from eastwest_opt.model.data import energy_cost_cny
 from eastwest_opt.plan.plan import ROUTE_SEP, TB_TOL, Plan
 from eastwest_opt.plan.tables import cost_table, link_flow_table, usage_tables
+from eastwest_opt.scenario.fingerprint import scenario_fingerprint
 
 if TYPE_CHECKING:
     from eastwest_opt.solver.placement import PlacementModel
@@ -69,6 +70,7 @@ def extract_plan(pm: PlacementModel, result: SolveResult, options: SolveOptions)
             "threads": options.threads,
         },
         scenario_path=scenario_folder(sc),
+        scenario_fingerprint=scenario_fingerprint(sc),
     )
 
 
