@@ -1,11 +1,13 @@
 """Write outputs atomically: into a temporary sibling, then moved into place; and clear the debris
 that a killed write leaves.
 
-A folder ``X`` is written as ``.X.tmp-<pid>-<host>-<random>`` beside it and renamed to ``X``;
-replacing an existing ``X`` first renames it to ``.X.old-<pid>-<host>-<random>``, moves the new
-one in, then deletes the old one. A single file is written the same way (:func:`write_file`).
-So an interrupted write leaves the old output or the new one, never a mix, but a process killed
-at the wrong moment (``kill -9``, a power cut) leaves a ``.X.tmp-*`` or ``.X.old-*`` sibling.
+A folder ``X`` is written as ``.X.tmp-<pid>-<host>-<random>`` beside it and renamed to ``X``.
+An existing ``X`` is replaced by swapping the two folders in one step where the system can
+(Linux's ``renameat2`` with ``RENAME_EXCHANGE``), then deleting the old one; elsewhere ``X`` is
+first renamed to ``.X.old-<pid>-<host>-<random>``, the new one moved in, the old one deleted. A
+single file is written the same way (:func:`write_file`). So an interrupted write leaves the old
+output or the new one, never a mix, but a process killed at the wrong moment (``kill -9``, a power
+cut) leaves a ``.X.tmp-*`` or ``.X.old-*`` sibling.
 
 The next write to ``X`` removes such debris (:func:`clear_debris`) when it is safe: when the
 process named in it no longer runs on this machine, or when it is older than :data:`SAFE_AGE_S`
@@ -18,13 +20,16 @@ replacing the same ``X`` with ``overwrite``, the last one to finish wins.
 from __future__ import annotations
 
 import contextlib
+import ctypes
 import errno
+import functools
 import hashlib
 import os
 import re
 import secrets
 import shutil
 import socket
+import sys
 import tempfile
 import time
 from collections.abc import Callable
@@ -110,6 +115,9 @@ def replace_dir(new: Path, target: Path, *, overwrite: bool = True) -> None:
     renames, or refused. Another process replacing ``target`` at the same moment may win the
     race: the swap is then tried again, so the last writer's folder ends in place."""
     for _ in range(_SWAP_TRIES):
+        if overwrite and target.is_dir() and exchange(new, target):
+            shutil.rmtree(new, ignore_errors=True)  # it holds the old folder now
+            return
         if not target.exists():
             try:
                 os.replace(new, target)
@@ -135,6 +143,39 @@ def replace_dir(new: Path, target: Path, *, overwrite: bool = True) -> None:
         finally:
             shutil.rmtree(old, ignore_errors=True)
     raise OSError(errno.EBUSY, f"{target}: other processes keep replacing it; not written")
+
+
+def exchange(a: Path, b: Path) -> bool:
+    """Swap two existing paths in one atomic step (Linux ``renameat2(RENAME_EXCHANGE)``); False
+    where the system or the file system cannot, or when either path has gone."""
+    rename = _renameat2()
+    if rename is None:
+        return False
+    if rename(_AT_FDCWD, os.fsencode(a), _AT_FDCWD, os.fsencode(b), _RENAME_EXCHANGE) == 0:
+        return True
+    err = ctypes.get_errno()
+    if err in (errno.ENOSYS, errno.EINVAL, errno.ENOTSUP, errno.EOPNOTSUPP, errno.ENOENT, errno.EXDEV):
+        return False
+    raise OSError(err, os.strerror(err), str(b))
+
+
+_AT_FDCWD = -100
+_RENAME_EXCHANGE = 2
+
+
+@functools.cache
+def _renameat2() -> Callable[..., int] | None:
+    """The C library's ``renameat2``, or None where there is none."""
+    if not sys.platform.startswith("linux"):
+        return None
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        rename = libc.renameat2
+    except (OSError, AttributeError):
+        return None
+    rename.argtypes = [ctypes.c_int, ctypes.c_char_p, ctypes.c_int, ctypes.c_char_p, ctypes.c_uint]
+    rename.restype = ctypes.c_int
+    return rename
 
 
 def clear_debris(target: Path, *, now: float | None = None) -> list[Path]:

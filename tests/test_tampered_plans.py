@@ -157,8 +157,14 @@ def test_a_changed_figure_is_the_one_violation_naming_file_row_column_and_number
     assert (report.violations[0].row, report.violations[0].column) == (label, column)
 
 
+def _row_of(folder: Path, table: str, first: str) -> int:
+    """The data row (from 0) whose first cell is ``first``."""
+    return [r[0] for r in _rows(folder, table)[1:]].index(first)
+
+
 def test_the_issues_example_a_job_drawing_a_megawatt_more(plan_dir: Path) -> None:
-    _set(plan_dir, "placements", 5, "it_mw", "2.4336")  # pt-gov-rs draws 1.4336 MW
+    old = _set(plan_dir, "placements", _row_of(plan_dir, "placements", "pt-gov-rs"), "it_mw", "2.4336")
+    assert old == "1.4336"  # 2,048 Ascend 910B at 0.7 kW
     code, lines = _verify(plan_dir)
     assert code == 5
     assert lines == [
@@ -228,14 +234,17 @@ def test_the_objective_bound_gap_and_status_hold_together(written: Path, tmp_pat
             lambda f: _set_summary(f, "gap", 0.01),
             [
                 f"[objective] summary.json, key gap: written 0.01, recomputed {summary['gap']:.10g} "
-                "((objective - bound) / objective)"
+                "((objective - bound) / objective)",
+                "[objective] summary.json, key status: written 'optimal', but the gap 0.01 exceeds the relative gap "
+                "the solver was asked for (0.0001)",
             ],
         ),
         (
             "optimal with a 1% gap",
             lambda f: (_set_summary(f, "bound_cny", low), _set_summary(f, "gap", (objective - low) / objective)),
             [
-                f"[objective] summary.json, key status: written 'optimal', but the gap {(objective - low) / objective:.10g} "
+                "[objective] summary.json, key status: written 'optimal', but the gap "
+                f"{(objective - low) / objective:.10g} "
                 "exceeds the relative gap the solver was asked for (0.0001)"
             ],
         ),
@@ -254,7 +263,7 @@ def test_the_objective_bound_gap_and_status_hold_together(written: Path, tmp_pat
 
 
 def test_verify_json_lists_violations_as_records(plan_dir: Path) -> None:
-    _set(plan_dir, "hub_usage", 2, "meter_mw", "9.5")
+    meter = float(_set(plan_dir, "hub_usage", 2, "meter_mw", "9.5"))
     result = runner.invoke(app, ["verify", SHIPPED, str(plan_dir), "--json"])
     assert result.exit_code == 5
     verdict = json.loads(result.output)
@@ -266,10 +275,10 @@ def test_verify_json_lists_violations_as_records(plan_dir: Path) -> None:
             "row": "gba",
             "column": "meter_mw",
             "written": 9.5,
-            "recomputed": pytest.approx(2.6136, rel=1e-9),
+            "recomputed": pytest.approx(meter, rel=1e-9),
             "value": None,
             "limit": None,
-            "message": "hub_usage.csv row gba, column meter_mw: written 9.5, recomputed 2.6136",
+            "message": f"hub_usage.csv row gba, column meter_mw: written 9.5, recomputed {meter:.10g}",
         }
     ]
     assert verdict["costs_cny"]["total"] == pytest.approx(_summary(plan_dir)["objective_cny"], rel=1e-9)
@@ -394,7 +403,8 @@ MALFORMED: list[tuple[str, Callable[[Path], None], str]] = [
     (
         "table header only",
         lambda f: _write_rows(f, "placements", _rows(f, "placements")[:1]),
-        "error: placements.csv: no row for 51 jobs of jobs.csv (every job has a row, placed or unplaced): pt-llm-base, pt-llm-domestic, pt-multimodal, pt-speech-zh, pt-gov-llm and 46 more (the table has 0 rows)",
+        "error: placements.csv: no row for 51 jobs of jobs.csv (every job has a row, placed or unplaced): "
+        f"{', '.join(pd.read_csv(Path(SHIPPED) / 'jobs.csv')['job_id'][:5])} and 46 more (the table has 0 rows)",
     ),
     (
         "table cut mid-row",
@@ -444,8 +454,8 @@ MALFORMED: list[tuple[str, Callable[[Path], None], str]] = [
     ),
     (
         "duplicate row",
-        lambda f: _write_rows(f, "placements", [*_rows(f, "placements"), _rows(f, "placements")[4]]),
-        "error: placements.csv, row 53: duplicate row pt-gov-llm (first in row 5)",
+        lambda f: _write_rows(f, "placements", [*_rows(f, "placements"), _rows(f, "placements")[5]]),
+        "error: placements.csv, row 53: duplicate row pt-gov-rs (first in row 6)",
     ),
     (
         "unknown hub",
@@ -455,7 +465,8 @@ MALFORMED: list[tuple[str, Callable[[Path], None], str]] = [
     (
         "unknown dataset",
         _cell("replicas", 0, "dataset_id", "no-such-data"),
-        "error: replicas.csv, row 2, column dataset_id: dataset 'no-such-data' (row no-such-data@bth durable) is not in datasets.csv",
+        "error: replicas.csv, row 2, column dataset_id: dataset 'no-such-data' (row no-such-data@bth durable) "
+        "is not in datasets.csv",
     ),
     (
         "unknown link",
@@ -465,12 +476,14 @@ MALFORMED: list[tuple[str, Callable[[Path], None], str]] = [
     (
         "route through an unknown hub",
         _cell("artifact_routes", 0, "route", "bth>mars>yrd"),
-        "error: artifact_routes.csv, row 2, column route: route 'bth>mars>yrd' passes hub 'mars' (row bth>mars>yrd bound 20) is not in hubs.csv",
+        "error: artifact_routes.csv, row 2, column route: route 'bth>mars>yrd' (row bth>mars>yrd bound 20) "
+        "passes hub 'mars', which is not in hubs.csv",
     ),
     (
         "unknown accelerator row",
-        _cell("accelerator_usage", 0, "accel_id", "tpu"),
-        "error: accelerator_usage.csv, row 2, column accel_id: accelerator 'tpu' (row bth/tpu) is not in accelerators.csv",
+        _append_row("accelerator_usage", lambda header, row: row.__setitem__(header.index("accel_id"), "tpu")),
+        "error: accelerator_usage.csv, row 27, column accel_id: accelerator 'tpu' (row bth/tpu) is not in "
+        "accelerators.csv",
     ),
     (
         "a cost term lost",
@@ -519,17 +532,20 @@ def test_the_plan_records_the_fingerprint_of_its_scenario(written: Path, scenari
 def test_an_edited_scenario_is_said_first_and_checked_anyway(written: Path, tmp_path: Path) -> None:
     edited = Path(shutil.copytree(SHIPPED, tmp_path / "edited"))
     hubs = pd.read_csv(edited / "hubs.csv")
-    hubs.loc[hubs["hub_id"] == "gs", "grid_mw"] = 1.0  # Gansu runs 2 jobs at 1.2 MW
+    hubs.loc[hubs["hub_id"] == "gs", "grid_mw"] = 5.0  # Gansu's two jobs draw 5.91 MW
     hubs.to_csv(edited / "hubs.csv", index=False)
+    usage = pd.read_csv(written / "hub_usage.csv").set_index("hub_id")
+    meter, grid, share = usage.at["gs", "meter_mw"], usage.at["gs", "grid_mw"], usage.at["gs", "power_utilisation"]
     code, lines = _verify(written, scenario=str(edited))
     assert code == 5
     assert lines[0].startswith("warning: the plan was solved for another version of this scenario (fingerprint ")
     assert lines[0].endswith("); checking anyway")
     assert lines[1:] == [
-        "violation: [hub_power] hub_usage.csv row gs, column meter_mw: hub gs draws 1.2165 MW (IT x PUE), its grid "
-        "allocation is 1 MW",
-        "violation: [figures] hub_usage.csv row gs, column grid_mw: written 9, recomputed 1",
-        "violation: [figures] hub_usage.csv row gs, column power_utilisation: written 0.1351680000, recomputed 1.216512",
+        f"violation: [hub_power] hub_usage.csv row gs, column meter_mw: hub gs draws {meter:.4f} MW (IT x PUE), "
+        "its grid allocation is 5 MW",
+        f"violation: [figures] hub_usage.csv row gs, column grid_mw: written {grid:.10g}, recomputed 5",
+        f"violation: [figures] hub_usage.csv row gs, column power_utilisation: written {share:.10g}, recomputed "
+        f"{meter / 5:.10g}",
         "3 violation(s)",
     ]
 

@@ -455,6 +455,6 @@ def test_reported_link_flows_must_match_the_traffic(scenario: ew.Scenario, plan:
     assert said == [
         "link_flows.csv row a->b, column total_tb: written 5, recomputed 10",
         "link_flows.csv row b->c, column total_tb: written 5, recomputed 10",
-        "link_flows.csv row b->s, column total_tb: written 0.5, recomputed 1",
         "link_flows.csv row c->b, column total_tb: written 0.5, recomputed 1",
+        "link_flows.csv row b->s, column total_tb: written 0.5, recomputed 1",
     ]

@@ -164,8 +164,11 @@ def _unknown_ids(
     for r, label in zip(rows[:SHOWN], labels, strict=False):
         value = found[r]
         of_row = "" if schema.key == (column,) else f" (row {label})"
-        what = f"route {values.iloc[r]!r} passes hub {value!r}" if route else f"{word} {value!r}"
-        problems.append(Problem(schema.filename, f"{what}{of_row} is not in {ref}.csv", row=int(r) + 2, column=column))
+        if route:
+            said = f"route {values.iloc[r]!r}{of_row} passes hub {value!r}, which is not in {ref}.csv"
+        else:
+            said = f"{word} {value!r}{of_row} is not in {ref}.csv"
+        problems.append(Problem(schema.filename, said, row=int(r) + 2, column=column))
     if len(rows) > SHOWN:
         problems.append(
             Problem(

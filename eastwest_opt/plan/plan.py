@@ -162,7 +162,7 @@ def read_plan(folder: str | Path) -> Plan:
         raise ScenarioError(problems)
     tables: dict[str, pd.DataFrame] = {}
     for name, schema in PLAN_SCHEMAS.items():
-        raw = _read_csv(path / schema.filename, problems)
+        raw = _read_csv(path / schema.filename, problems, numeric={c.name for c in schema.columns if c.numeric})
         if raw is not None:
             tables[name], found = parse_plan_table(raw, schema)
             problems += found
@@ -204,8 +204,9 @@ def _read_text(file: Path, problems: list[Problem]) -> str | None:
         return None
 
 
-def _read_csv(file: Path, problems: list[Problem]) -> pd.DataFrame | None:
-    """A table's cells as text (every column ``str``, an empty cell ``""``), or None with the problem recorded."""
+def _read_csv(file: Path, problems: list[Problem], *, numeric: set[str]) -> pd.DataFrame | None:
+    """A table's cells (text, an empty cell missing; the ``numeric`` columns parsed as numbers by the
+    CSV reader when every cell is one, else text too), or None with the problem recorded."""
     text = _read_text(file, problems)
     if text is None:
         return None
@@ -224,7 +225,12 @@ def _read_csv(file: Path, problems: list[Problem]) -> pd.DataFrame | None:
         problems += [Problem(file.name, "column appears twice", row=1, column=c) for c in twice]
         return None
     try:
-        return pd.read_csv(io.StringIO(text), dtype=object, keep_default_na=False, na_filter=False)
+        return pd.read_csv(
+            io.StringIO(text),
+            dtype={c: object for c in header if c not in numeric},
+            keep_default_na=False,
+            na_values=[""],
+        )
     except (pd.errors.ParserError, ValueError, csv.Error) as exc:
         problems.append(Problem(file.name, f"malformed CSV: {str(exc).strip()}"))
         return None

@@ -259,7 +259,8 @@ def as_text(values: pd.Series) -> np.ndarray:
 # tables: text cells -> typed columns, and the checks of typed tables
 # ---------------------------------------------------------------------------------
 def parse_plan_table(raw: pd.DataFrame, schema: PlanTable) -> tuple[pd.DataFrame, list[Problem]]:
-    """Turn a table of text cells (as read from its CSV file) into typed columns.
+    """Turn a table of cells as read from its CSV file (text, or numbers the CSV reader already
+    parsed in a number column; an empty cell missing) into typed columns.
 
     Returns the typed table (the schema's columns, in the file's row order, index 0..n-1) and every
     problem: missing columns (with the unknown ones, which may be renamed), cells that are not of
@@ -282,8 +283,11 @@ def parse_plan_table(raw: pd.DataFrame, schema: PlanTable) -> tuple[pd.DataFrame
         if isinstance(values, pd.DataFrame):
             problems.append(Problem(file, "column appears twice", column=col.name))
             values = values.iloc[:, 0]
-        text = pd.Series(as_text(values), dtype=object)
-        series, col_problems = _parse_cells(text, col, file)
+        values = values.reset_index(drop=True)
+        if col.numeric and values.dtype.kind in "fiu":  # every cell a number, or empty
+            series, col_problems = _typed_numbers(values.to_numpy(), col, file)
+        else:
+            series, col_problems = _parse_cells(pd.Series(as_text(values), dtype=object), col, file)
         out[col.name] = series
         problems += col_problems
     typed = pd.DataFrame(out, index=pd.RangeIndex(len(raw)))
@@ -314,6 +318,20 @@ def _parse_cells(text: pd.Series, col: PlanColumn, file: str) -> tuple[pd.Series
         if not problems:
             return numbers.astype(np.int64), problems
     return numbers, problems
+
+
+def _typed_numbers(numbers: np.ndarray, col: PlanColumn, file: str) -> tuple[pd.Series, list[Problem]]:
+    """A number column the CSV reader parsed (empty cells NaN), checked: required values, integers."""
+    numbers = numbers.astype(np.float64)
+    empty = np.isnan(numbers)
+    shown = _Shown(pd.Series(numbers))
+    problems = _bad_cells(file, col, shown, empty, REQUIRED) if col.required else []
+    if col.kind == "int" and not problems:
+        bad = ~np.isfinite(numbers) | (numbers != np.round(numbers))
+        problems = _bad_cells(file, col, shown, bad & ~empty, NOT_AN_INTEGER)
+        if not problems:
+            return pd.Series(numbers.astype(np.int64)), problems
+    return pd.Series(numbers), problems
 
 
 REQUIRED = "a value is required"
