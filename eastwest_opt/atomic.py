@@ -55,13 +55,16 @@ def debris_prefix(target: Path, kind: str) -> str:
     return f".{target.name}.{kind}-{os.getpid()}-{host_tag()}-"
 
 
-def write_folder(folder: str | Path, fill: Callable[[Path], None], *, overwrite: bool = False) -> Path:
+def write_folder(
+    folder: str | Path, fill: Callable[[Path], None], *, overwrite: bool = False, clear: bool = True
+) -> Path:
     """Create ``folder`` by calling ``fill(tmp)`` on a temporary sibling folder, then moving it in.
 
     An interrupted write leaves the old folder or the new one, never a mix. An existing folder
     is replaced only with ``overwrite=True``; anything else at that path is refused. The new
     folder gets ordinary permissions (``mkdtemp`` makes it private). Debris of earlier
-    interrupted writes to the same place is removed first (:func:`clear_debris`).
+    interrupted writes to the same place is removed first (:func:`clear_debris`), unless
+    ``clear=False`` (a caller that writes many siblings and clears them all once).
     """
     target = Path(folder)
     if target.exists() and not overwrite:
@@ -71,7 +74,8 @@ def write_folder(folder: str | Path, fill: Callable[[Path], None], *, overwrite:
     parent = target.resolve().parent
     parent.mkdir(parents=True, exist_ok=True)
     target = parent / target.name
-    clear_debris(target)
+    if clear:
+        clear_debris(target)
     tmp = Path(tempfile.mkdtemp(prefix=debris_prefix(target, "tmp"), dir=parent))
     try:
         ordinary_permissions(tmp)

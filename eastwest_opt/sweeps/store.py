@@ -9,10 +9,11 @@ is rewritten atomically after each variant; on a rerun the ``result.json`` files
 :func:`write_json_atomic` and :func:`write_frame_atomic` write one file through a temporary
 file beside it, with the permissions the user's umask gives ordinary files.
 
-Every write goes through :mod:`eastwest_opt.atomic`, which also clears the debris of writes that a
-kill interrupted (``.<id>.tmp-*``, ``.<id>.old-*``, ``.manifest.json.tmp-*``) once their process is
-gone; on resume, a hidden entry of ``variants/`` is never taken for a result, and is removed
-only when it is such debris (a write still under way in another process is left alone).
+Every write goes through :mod:`eastwest_opt.atomic`. The debris a kill leaves (``.<id>.tmp-*``,
+``.<id>.old-*`` in ``variants/``, ``.manifest.json.tmp-*`` beside the manifest) is removed once its
+process is gone: beside a file by the next write of that file, in ``variants/`` by
+:meth:`ResultStore.resume`, which never takes a hidden entry for a result (and leaves a write still
+under way in another process alone).
 """
 
 from __future__ import annotations
@@ -237,7 +238,7 @@ def _write_variant_folder(variants_dir: Path, vid: str, result: VariantResult, r
             result.explanation.to_csv(tmp / "explanation.csv", index=False)
         (tmp / RESULT_FILE).write_text(json.dumps(record, indent=2, default=_json_default) + "\n")
 
-    write_folder(variants_dir / vid, fill, overwrite=True)
+    write_folder(variants_dir / vid, fill, overwrite=True, clear=False)  # resume() cleared variants/
 
 
 def _read_hash(manifest: Path) -> str | None:
