@@ -9,6 +9,7 @@ traceback is shown only with ``--debug``. Heavy imports live inside the commands
 from __future__ import annotations
 
 import json
+import math
 import sys
 import time
 import traceback
@@ -226,34 +227,54 @@ def solve(
             typer.echo(f"Report written to {html} (figures as PNG beside it)")
 
 
+VIOLATIONS_SHOWN = 100  # violation lines printed; --json lists every one
+
+
 @app.command()
 def verify(
     scenario: Annotated[Path, typer.Argument(help="Scenario folder the plan was solved for.")],
     plan_dir: Annotated[Path, typer.Argument(help="Plan folder written by 'solve --out'.")],
-    as_json: Annotated[bool, typer.Option("--json", help="Print the verdict as JSON.")] = False,
+    as_json: Annotated[
+        bool, typer.Option("--json", help="Print the verdict as JSON, one record per violation.")
+    ] = False,
     debug: DebugOpt = False,
 ) -> None:
-    """Check a written plan against a scenario with the independent verifier."""
+    """Check a written plan against a scenario with the independent verifier.
+
+    Every constraint, every written figure (recomputed from the plan's decisions) and the
+    objective. Exit 0 when the plan passes, 5 with any violation, 2 when the plan folder is
+    malformed or names what the scenario does not have.
+    """
     from eastwest_opt.plan.plan import read_plan
     from eastwest_opt.plan.verify import verify_plan
     from eastwest_opt.scenario import load_scenario
 
-    report = _run(debug, lambda: verify_plan(load_scenario(scenario), read_plan(plan_dir)))
+    def warn(text: str) -> None:
+        typer.secho(f"warning: {text}", fg=typer.colors.YELLOW, err=True)
+
+    sc = _run(debug, lambda: load_scenario(scenario))
+    plan = _run(debug, lambda: read_plan(plan_dir))
+    report = _run(debug, lambda: verify_plan(sc, plan, warn=warn))
     if as_json:
-        typer.echo(
-            json.dumps(
-                {"ok": report.ok, "violations": [str(v) for v in report.violations], "costs_cny": report.costs_cny},
-                indent=2,
-            )
-        )
+        verdict = {
+            "ok": report.ok,
+            "warnings": report.warnings,
+            "violations": [v.record() for v in report.violations],
+            "costs_cny": {k: v if math.isfinite(v) else None for k, v in report.costs_cny.items()},
+        }
+        typer.echo(json.dumps(verdict, indent=2))
     elif report.ok:
         typer.echo(
-            f"OK: the plan satisfies every constraint; objective {report.costs_cny['total']:,.0f} CNY recomputed."
+            "OK: the plan satisfies every constraint and every written figure agrees with its recomputation; "
+            f"objective {report.costs_cny['total']:,.0f} CNY recomputed."
         )
     else:
-        for v in report.violations:
+        for v in report.violations[:VIOLATIONS_SHOWN]:
             typer.secho(f"violation: {v}", fg=typer.colors.RED, err=True)
-        typer.secho(f"{len(report.violations)} violation(s)", fg=typer.colors.RED, err=True)
+        hidden = len(report.violations) - VIOLATIONS_SHOWN
+        if hidden > 0:
+            typer.secho(f"... and {hidden:,} more (--json lists every one)", fg=typer.colors.RED, err=True)
+        typer.secho(f"{len(report.violations):,} violation(s)", fg=typer.colors.RED, err=True)
     if not report.ok:
         raise typer.Exit(int(ExitCode.VERIFICATION_FAILED))
 

@@ -27,8 +27,8 @@ import numpy as np
 import pandas as pd
 
 from eastwest_opt.scenario.core import TB_PER_GBPS_HOUR, Scenario
+from eastwest_opt.scenario.timing import WINDOW
 
-WINDOW = "window"  # the one period of a scenario without a periods table
 HOUR_TOL = 1e-9
 
 

@@ -11,6 +11,7 @@ import pandas as pd
 from eastwest_opt.plan.plan import ROUTE_SEP, TB_TOL, Plan
 from eastwest_opt.plan.tables import cost_table, hub_period_table, link_flow_table, usage_tables
 from eastwest_opt.scenario.core import HOURS_PER_MONTH
+from eastwest_opt.scenario.fingerprint import scenario_fingerprint
 
 if TYPE_CHECKING:
     from eastwest_opt.solver.placement import PlacementModel
@@ -73,6 +74,7 @@ def extract_plan(pm: PlacementModel, result: SolveResult, options: SolveOptions)
             "threads": options.threads,
         },
         scenario_path=scenario_folder(sc),
+        scenario_fingerprint=scenario_fingerprint(sc),
     )
 
 
@@ -298,10 +300,15 @@ def _job_periods(pm: PlacementModel, values: dict[str, dict[Any, float]], row_of
             mwh = float(pairs["it_mw"].iat[i] * pairs["pue"].iat[i] * hours_e[k])
             cover.setdefault(int(i), []).append((int(p), float(hours_e[k]), mwh))
     hub = pairs["hub_id"].to_numpy()
+    fixed = pairs["fixed_cost_cny"].to_numpy(dtype=float)
     for job, i in row_of.items():
-        for p, hours, mwh in cover.get(i, []):
+        run = cover.get(i, [])
+        total_hours = sum(hours for _p, hours, _mwh in run) or 1.0
+        for p, hours, mwh in run:
             pid = data.periods[p]
             cost = mwh * 1000.0 * data.price[hub[i], pid] * (1.0 - subsidy[i])
+            if not np.isnan(fixed[i]):  # a negotiated fixed cost, shared out by hours
+                cost = fixed[i] * hours / total_hours
             rows.append((job, hub[i], pid, hours, mwh, cost, mwh * data.carbon[hub[i], pid]))
     out = pd.DataFrame(
         rows, columns=["job_id", "hub_id", "period_id", "hours", "energy_mwh", "energy_cost_cny", "carbon_t"]

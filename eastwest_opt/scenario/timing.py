@@ -20,6 +20,7 @@ from eastwest_opt.errors import Problem
 if TYPE_CHECKING:
     from eastwest_opt.scenario.core import Scenario
 
+WINDOW = "window"  # the period id of a scenario without a periods table: its one window
 START_TOL_S = 60.0  # a period may start up to a minute off the end of the one before it
 
 

@@ -130,10 +130,9 @@ from eastwest_opt.sweeps.apply import (
     apply_overrides,
     check_selections,
     common_base,
-    scenario_fingerprint,
 )
 from eastwest_opt.sweeps.console import print_outcome, with_progress
-from eastwest_opt.sweeps.core import Problem, Scenario, ScenarioError, load_scenario
+from eastwest_opt.sweeps.core import Problem, Scenario, ScenarioError, load_scenario, scenario_fingerprint
 from eastwest_opt.sweeps.notebook import SweepResult
 from eastwest_opt.sweeps.pareto import pareto_table, pareto_variants
 from eastwest_opt.sweeps.parse import load_sweep

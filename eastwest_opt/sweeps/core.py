@@ -20,6 +20,7 @@ from eastwest_opt.errors import (
 )
 from eastwest_opt.plan.plan import COST_TERMS, TABLES, Plan
 from eastwest_opt.scenario import Scenario, check_references, check_routes, load_scenario
+from eastwest_opt.scenario.fingerprint import scenario_fingerprint
 from eastwest_opt.scenario.schema import SCHEMAS, TABLE_ORDER, Column, TableSchema, parse_table, split_list
 
 __all__ = [
@@ -42,5 +43,6 @@ __all__ = [
     "check_routes",
     "load_scenario",
     "parse_table",
+    "scenario_fingerprint",
     "split_list",
 ]
