@@ -10,6 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+import pandas as pd
 import pytest
 from builders import tiny_scenario
 
@@ -273,3 +274,61 @@ def test_a_periods_value_changes_in_code_and_in_a_sweep(tmp_path: Path) -> None:
     # p1 0.4 -> 0.8, p2 (blank: 0.5) -> 1.0, p3 stays 0.5: the job moves to p3
     assert summary["status"].iloc[0] == "optimal"
     assert summary["cost_total_cny"].iloc[0] == pytest.approx(50_000.0)
+
+
+def _tampered(plan: ew.Plan, table: str, where: dict[str, str], **values: Any) -> ew.Plan:
+    import copy
+
+    other = copy.copy(plan)
+    other.tables = {k: v.copy() for k, v in plan.tables.items()}
+    frame = other.tables[table]
+    mask = pd.Series(True, index=frame.index)
+    for col, v in where.items():
+        mask &= frame[col] == v
+    assert mask.any(), f"no row of {table} with {where}"
+    for col, v in values.items():
+        frame.loc[mask, col] = v
+    return other
+
+
+def _messages(sc: ew.Scenario, plan: ew.Plan) -> list[str]:
+    return [v.message for v in ew.verify_plan(sc, plan).violations]
+
+
+def test_the_verifier_checks_power_in_every_period(tmp_path: Path) -> None:
+    """Two 1 MW jobs on a 1 MW grid run in p1 and p2; a plan that starts both in p1 draws 2 MW there."""
+    hubs = [{"hub_id": "a", "grid_mw": 1.0}]
+    jobs = [{"job_id": "j1", "dataset_id": "d"}, {"job_id": "j2", "dataset_id": "d"}]
+    sc = scenario(tmp_path, hubs=hubs, jobs=jobs, hub_periods=prices("a", p1=0.3, p2=0.4))
+    plan = run(sc)
+    late = next(j for j in ("j1", "j2") if placed(plan, j)[1] == "p2")
+    broken = _tampered(plan, "placements", {"job_id": late}, start_period="p1")
+    messages = _messages(sc, broken)
+    assert (
+        "hub_periods.csv row a p1, column meter_mw: hub a draws 2.0000 MW (IT x PUE) in p1, "
+        "its grid allocation is 1 MW" in messages
+    )
+
+
+def test_the_verifier_checks_deadlines_and_preemptible_hours(tmp_path: Path) -> None:
+    due = scenario(
+        tmp_path / "due",
+        hub_periods=prices("a", p2=0.3),
+        jobs=[{"job_id": "j", "dataset_id": "d", "deadline_period": "p1"}],
+    )
+    plan = run(due)
+    late = _tampered(plan, "placements", {"job_id": "j"}, start_period="p2")
+    assert "placements.csv row j, column end_period: job j runs until p2, after its deadline period p1" in _messages(
+        due, late
+    )
+    flex_sc = scenario(
+        tmp_path / "flex",
+        hub_periods=prices("a", p1=0.3, p2=0.8, p3=0.3),
+        jobs=[{"job_id": "j", "dataset_id": "d", "runtime_h": 150, "preemptible": True}],
+    )
+    flex = run(flex_sc)
+    first = str(flex.job_periods["period_id"].iloc[0])
+    greedy = _tampered(flex, "job_periods", {"job_id": "j", "period_id": first}, hours=120.0)
+    messages = _messages(flex_sc, greedy)
+    assert f"job_periods.csv row j {first}, column hours: job j runs 120 h in {first}, which has 100 h" in messages
+    assert any("preemptible job j runs" in m and "its runtime is 150 h" in m for m in messages)
