@@ -34,13 +34,19 @@ _TOP_KEYS = {
 _SOLVER_KEYS = {"time_limit_s", "mip_rel_gap", "threads"}
 
 
-def shipped_scenario_path() -> Path:
-    """Folder of the shipped eight-hub scenario (inside the installed package)."""
+SHIPPED = ("eight-hubs", "eight-hubs-year")  # the scenarios shipped inside the package
+
+
+def shipped_scenario_path(name: str = "eight-hubs") -> Path:
+    """Folder of a shipped scenario (inside the installed package): ``eight-hubs`` (one 30-day
+    window, the default) or ``eight-hubs-year`` (the twelve months of 2026)."""
+    if name not in SHIPPED:
+        raise ValueError(f"no shipped scenario {name!r}; shipped are {', '.join(SHIPPED)}")
     here = Path(__file__).resolve().parent.parent
-    packaged = here / "_data" / "eight-hubs"
+    packaged = here / "_data" / name
     if packaged.is_dir():
         return packaged
-    return here.parent / "data" / "eight-hubs"  # source checkout / editable install
+    return here.parent / "data" / name  # source checkout / editable install
 
 
 def load_scenario(path: str | Path | None = None) -> Scenario:
