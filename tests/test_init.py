@@ -12,6 +12,7 @@ from typer.testing import CliRunner
 
 import eastwest_opt as ew
 from eastwest_opt.cli import app
+from eastwest_opt.scenario import shipped_scenario_path
 from eastwest_opt.scenario.docs import COLUMN_DOCS, TABLE_DOCS
 from eastwest_opt.scenario.json_schema import SCHEMA_FILE
 from eastwest_opt.scenario.schema import SCHEMAS, TABLE_ORDER
@@ -102,11 +103,15 @@ def test_the_empty_template_has_the_backbone_and_says_it_has_no_jobs_yet(tmp_pat
     pd.testing.assert_frame_equal(sc.links, SHIPPED.links)
 
 
-def test_init_year_is_a_clean_error_until_the_year_scenario_ships(tmp_path: Path) -> None:
-    code, out = _init(str(tmp_path / "year"), "--year")
-    assert code == 2
-    assert out == "error: --year: the year scenario (eight-hubs-year) is not shipped in this version of eastwest-opt\n"
-    assert not (tmp_path / "year").exists()
+def test_init_year_writes_the_year_scenario(tmp_path: Path) -> None:
+    folder = tmp_path / "year"
+    code, out = _init(str(folder), "--year")
+    assert code == 0, out
+    sc = ew.load_scenario(folder)
+    year = ew.load_scenario(shipped_scenario_path("eight-hubs-year"))
+    assert len(sc.periods) == 12 and len(sc.jobs) == len(year.jobs)
+    pd.testing.assert_frame_equal(sc.hub_periods, year.hub_periods)
+    assert (folder / "README.md").is_file()
 
 
 def test_init_xlsx_writes_the_template_as_a_valid_workbook(tmp_path: Path) -> None:

@@ -31,7 +31,7 @@ DEFAULT_SCENARIO = "eight-hubs"
 # clone, eastwest_opt/_data/<name>/ in an installed package; one not yet shipped has no folder.
 SHIPPED_SCENARIOS = {
     DEFAULT_SCENARIO: "the eight national hubs, their backbone and a portfolio of 51 jobs, one 30-day window",
-    "eight-hubs-year": "the eight hubs over a year of planning periods",
+    "eight-hubs-year": "the eight hubs over the twelve months of 2026: seasonal power, prices, carbon; 300 jobs",
 }
 WORKBOOK_SUFFIXES = (".xlsx",)
 
@@ -43,7 +43,7 @@ def shipped_scenario_path(name: str = DEFAULT_SCENARIO) -> Path:
     :func:`is_shipped`.
     """
     if name not in SHIPPED_SCENARIOS:
-        raise KeyError(f"no shipped scenario {name!r}; shipped: {', '.join(SHIPPED_SCENARIOS)}")
+        raise ValueError(f"no shipped scenario {name!r}; shipped are {', '.join(SHIPPED_SCENARIOS)}")
     here = Path(__file__).resolve().parent.parent
     packaged = here / "_data" / name
     if packaged.is_dir():
