@@ -156,7 +156,8 @@ def _csr(
     rows = np.concatenate([offsets[b.name][0] + b.row for b in blocks] or [empty_i])
     cols = np.concatenate([b.col for b in blocks] or [empty_i])
     vals = np.concatenate([b.val for b in blocks] or [empty_f])
-    order = np.lexsort((cols, rows))
+    width = int(cols.max()) + 1 if len(cols) else 1
+    order = np.argsort(rows * width + cols, kind="stable")  # as lexsort((cols, rows)), in one key
     rows, cols, vals = rows[order], cols[order], vals[order]
     if len(rows):
         new = np.empty(len(rows), dtype=bool)

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from eastwest_opt.model.pairs import artifact_jobs, artifact_routes, in_time, job_hub_pairs
+from eastwest_opt.model.pairs import artifact_jobs, artifact_routes, in_time, job_hub_pairs, positions
 from eastwest_opt.model.periods import arc_capacity, horizon, hub_values
 from eastwest_opt.scenario.checks import allowed_hub_set, is_missing
 from eastwest_opt.scenario.core import HOURS_PER_MONTH, Scenario
@@ -98,18 +98,22 @@ def localization(scenario: Scenario) -> tuple[dict[str, frozenset[str] | None], 
     ``H_c(d)`` (its zone). Returns the allowed hubs per dataset (``None``: every hub), the
     zone id per dataset, and whether staging is allowed per dataset.
     """
-    classes = scenario.data_classes.set_index("class_id")
+    dc = scenario.data_classes
+    rule = {c: str(a) for c, a in zip(dc["class_id"].tolist(), dc["allowed_hubs"].tolist(), strict=True)}
+    stages = {c: bool(v) for c, v in zip(dc["class_id"].tolist(), dc["staging_allowed"].tolist(), strict=True)}
     allowed: dict[str, frozenset[str] | None] = {}
     zone: dict[str, str] = {}
     staging: dict[str, bool] = {}
-    for ds in scenario.datasets.itertuples(index=False):
-        cls = classes.loc[ds.class_id]
-        hubs = allowed_hub_set(str(cls["allowed_hubs"]), ds.origin_hub)
-        allowed[ds.dataset_id] = hubs
-        zone[ds.dataset_id] = ANY_ZONE if hubs is None else str(ds.class_id)
-        if str(cls["allowed_hubs"]).strip() == "origin":
-            zone[ds.dataset_id] = f"{ds.class_id}@{ds.origin_hub}"
-        staging[ds.dataset_id] = bool(cls["staging_allowed"])
+    ds = scenario.datasets
+    for d, cls, origin in zip(
+        ds["dataset_id"].tolist(), ds["class_id"].tolist(), ds["origin_hub"].tolist(), strict=True
+    ):
+        hubs = allowed_hub_set(rule[cls], origin)
+        allowed[d] = hubs
+        zone[d] = ANY_ZONE if hubs is None else str(cls)
+        if rule[cls].strip() == "origin":
+            zone[d] = f"{cls}@{origin}"
+        staging[d] = stages[cls]
     return allowed, zone, staging
 
 
@@ -128,6 +132,19 @@ GROUP_KEY = (
 )
 
 
+def _group_numbers(scenario: Scenario, aggregate: bool) -> np.ndarray:
+    """The group of each job, numbered in order of first appearance: jobs equal in every column
+    of ``GROUP_KEY`` share one unless either has an override row or is preemptible."""
+    jobs = scenario.jobs
+    n = len(jobs)
+    if not aggregate or not n:
+        return np.arange(n, dtype=np.int64)
+    codes = {col: pd.factorize(jobs[col].to_numpy(dtype=object), use_na_sentinel=False)[0] for col in GROUP_KEY}
+    alone = jobs["job_id"].isin(set(scenario.overrides["job_id"])) | jobs["preemptible"].astype(bool)
+    codes["alone"] = np.where(alone.to_numpy(dtype=bool), np.arange(n), -1)
+    return pd.DataFrame(codes).groupby(list(codes), sort=False).ngroup().to_numpy(dtype=np.int64)
+
+
 def job_groups(scenario: Scenario, *, aggregate: bool = True) -> pd.DataFrame:
     """Identical jobs gathered into groups: one row per group with its members and size.
 
@@ -139,22 +156,16 @@ def job_groups(scenario: Scenario, *, aggregate: bool = True) -> pd.DataFrame:
     first member's job id. With ``aggregate=False`` every job is its own group.
     """
     jobs = scenario.jobs
-    if aggregate and len(jobs):
-        key = pd.Series([""] * len(jobs), index=jobs.index, dtype=object)
-        for col in GROUP_KEY:
-            key = key + "|" + jobs[col].map(repr)
-        alone = jobs["job_id"].isin(set(scenario.overrides["job_id"])) | jobs["preemptible"].astype(bool)
-        key = key.where(~alone, "alone|" + jobs["job_id"])
-    else:
-        key = jobs["job_id"]
-    first = ~key.duplicated(keep="first")
+    group = _group_numbers(scenario, aggregate)
+    first = ~pd.Series(group).duplicated(keep="first").to_numpy()
+    order = np.argsort(group, kind="stable")
+    ids = jobs["job_id"].to_numpy(dtype=object)[order]
+    split = np.cumsum(np.bincount(group, minlength=int(first.sum())))[:-1] if len(group) else []
+    members = [part.tolist() for part in np.split(ids, split)] if len(group) else []
     reps = jobs.loc[first].copy()
-    group_of_key = dict(zip(key[first], reps["job_id"], strict=True))
-    group = key.map(group_of_key)
-    members = jobs["job_id"].groupby(group, sort=False).agg(list)
     reps = reps.rename(columns={"job_id": "group_id"}).reset_index(drop=True)
-    reps["members"] = reps["group_id"].map(members)
-    reps["size"] = reps["members"].map(len).astype(int)
+    reps["members"] = pd.Series(members, dtype=object) if members else pd.Series([], dtype=object)
+    reps["size"] = np.array([len(m) for m in members], dtype=int)
     h = horizon(scenario)
     last = len(h.ids) - 1
     reps["release"] = [h.index(p, 0) for p in reps["release_period"]]
@@ -169,9 +180,7 @@ def energy_cost_cny(data: ModelData, price: dict[tuple[str, str], float] | None 
     or the override's fixed cost; 0 for a preemptible row, whose energy its hours carry."""
     price = data.price if price is None else price
     pairs, ph = data.pairs, data.pair_hours
-    hub = pairs["hub_id"].to_numpy()[ph["pair"].to_numpy()]
-    period = [data.periods[p] for p in ph["period"]]
-    unit = np.array([price[h, p] for h, p in zip(hub, period, strict=True)], dtype=float)
+    unit = _per_hub_period(data, price)
     subsidy = pairs["subsidy_share"].to_numpy(dtype=float)[ph["pair"].to_numpy()]
     part = ph["energy_mwh"].to_numpy(dtype=float) * 1000.0 * unit * (1.0 - subsidy)
     derived = np.bincount(ph["pair"].to_numpy(), weights=part, minlength=len(pairs))
@@ -179,13 +188,22 @@ def energy_cost_cny(data: ModelData, price: dict[tuple[str, str], float] | None 
     return np.where(np.isnan(fixed), derived, fixed)
 
 
+def _per_hub_period(data: ModelData, values: dict[tuple[str, str], float]) -> np.ndarray:
+    """``values[hub, period]`` of each (pair row, period) of ``data.pair_hours``."""
+    ph = data.pair_hours
+    hub_ix = {h: i for i, h in enumerate(data.hubs)}
+    table = np.array([[float(values[h, p]) for p in data.periods] for h in data.hubs], dtype=float).reshape(
+        len(data.hubs), len(data.periods)
+    )
+    hub = positions(hub_ix, data.pairs["hub_id"])[ph["pair"].to_numpy(dtype=np.int64)]
+    return table[hub, ph["period"].to_numpy(dtype=np.int64)]
+
+
 def carbon_t(data: ModelData) -> np.ndarray:
     """Emissions of each pair row that runs without interruption: ``Σ_p E[j,h,t,p] * carbon[h,p]``
     (kg/kWh = t/MWh); 0 for a preemptible row."""
     pairs, ph = data.pairs, data.pair_hours
-    hub = pairs["hub_id"].to_numpy()[ph["pair"].to_numpy()]
-    period = [data.periods[p] for p in ph["period"]]
-    factor = np.array([data.carbon[h, p] for h, p in zip(hub, period, strict=True)], dtype=float)
+    factor = _per_hub_period(data, data.carbon)
     part = ph["energy_mwh"].to_numpy(dtype=float) * factor
     return np.bincount(ph["pair"].to_numpy(), weights=part, minlength=len(pairs))
 

@@ -17,9 +17,11 @@ explain infeasibility relaxes them (``slack``: a non-negative slack per row and 
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Callable
 
 import numpy as np
+import pandas as pd
 
 from eastwest_opt.model.index import Index
 from eastwest_opt.model.objective import emissions
@@ -97,13 +99,20 @@ def _running(ix: Index) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     return cols, pair, period
 
 
+def _code(codes: tuple[np.ndarray, ...]) -> tuple[np.ndarray, tuple[int, ...]]:
+    """One integer per combination of the non-negative integer ``codes``, ordered as the
+    combinations are lexicographically, and the radix of each code."""
+    arrays = [np.asarray(c, dtype=np.int64) for c in codes]
+    dims = tuple(int(c.max()) + 1 if len(c) else 1 for c in arrays)
+    return np.ravel_multi_index(arrays, dims), dims
+
+
 def _rows(*codes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Distinct combinations of the integer ``codes`` in order of first appearance: the row of
     each entry, and the first entry of each row."""
     if not len(codes[0]):
         return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
-    stacked = np.stack([np.asarray(c, dtype=np.int64) for c in codes], axis=1)
-    _, first, inverse = np.unique(stacked, axis=0, return_index=True, return_inverse=True)
+    _, first, inverse = np.unique(_code(codes)[0], return_index=True, return_inverse=True)
     order = np.argsort(first, kind="stable")
     rank = np.empty(len(order), dtype=np.int64)
     rank[order] = np.arange(len(order))
@@ -115,9 +124,14 @@ def _sorted_rows(*codes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     and the combinations (one column per code)."""
     if not len(codes[0]):
         return np.zeros(0, dtype=np.int64), np.zeros((0, len(codes)), dtype=np.int64)
-    stacked = np.stack([np.asarray(c, dtype=np.int64) for c in codes], axis=1)
-    combos, inverse = np.unique(stacked, axis=0, return_inverse=True)
-    return inverse.ravel(), combos
+    code, dims = _code(codes)
+    combos, inverse = np.unique(code, return_inverse=True)
+    return inverse.ravel(), np.stack(np.unravel_index(combos, dims), axis=1).astype(np.int64)
+
+
+def _names(values: list, positions: np.ndarray) -> list:
+    """``values[p]`` for every position (one index lookup per entry, in numpy)."""
+    return np.array(values, dtype=object)[positions].tolist() if len(positions) else []
 
 
 def data_gravity(ix: Index) -> RowBlock:
@@ -130,7 +144,14 @@ def data_gravity(ix: Index) -> RowBlock:
     """
     cols, pair, period = _running(ix)
     row, first = _rows(ix.p_job[pair], ix.p_hub[pair], period)
-    keys = [(ix.jobs[ix.p_job[pair[i]]], ix.hubs[ix.p_hub[pair[i]]], ix.periods[period[i]]) for i in first]
+    keys = list(
+        zip(
+            _names(ix.jobs, ix.p_job[pair[first]]),
+            _names(ix.hubs, ix.p_hub[pair[first]]),
+            _names(ix.periods, period[first]),
+            strict=True,
+        )
+    )
     block = below("data_gravity", keys, np.zeros(len(keys)))
     block.add(row, cols, 1.0)
     rp = pair[first]
@@ -301,11 +322,15 @@ def accelerator_inventory(ix: Index) -> RowBlock:
     """
     data = ix.data
     cols, pair, period = _running(ix)
-    names = sorted(set(zip(data.pairs["hub_id"], data.pairs["accel_id"], strict=True)))  # (hub id, accel id)
-    rank = {key: i for i, key in enumerate(names)}
-    pair_hk = np.array(
-        [rank[key] for key in zip(data.pairs["hub_id"], data.pairs["accel_id"], strict=True)], dtype=np.int64
-    )
+    hub_code, hub_names = pd.factorize(data.pairs["hub_id"].to_numpy(dtype=object))
+    accel_code, accel_names = pd.factorize(data.pairs["accel_id"].to_numpy(dtype=object))
+    both = hub_code.astype(np.int64) * max(len(accel_names), 1) + accel_code
+    present = np.unique(both)
+    found = [(hub_names[c // max(len(accel_names), 1)], accel_names[c % max(len(accel_names), 1)]) for c in present]
+    names = sorted(found)  # (hub id, accel id)
+    rank_of = np.zeros(max(len(hub_names), 1) * max(len(accel_names), 1), dtype=np.int64)
+    rank_of[present] = [names.index(key) for key in found]
+    pair_hk = rank_of[both] if len(both) else np.zeros(0, dtype=np.int64)
     row, combos = _sorted_rows(pair_hk[pair], period)
     keys = [(*names[a], ix.periods[p]) for a, p in combos]
     inventory = np.array([data.inventory.get((h, k), 0.0) for h, k, _p in keys], dtype=float)
@@ -399,10 +424,11 @@ def link_capacity(ix: Index) -> RowBlock:
     Artifacts travel in the period their job ends.
     """
     data = ix.data
-    w_arc = np.array([a for arcs in ix.w_arcs for a in arcs], dtype=np.int64)
-    w_col = np.array([ix.first["w"] + i for i, arcs in enumerate(ix.w_arcs) for _a in arcs], dtype=np.int64)
+    w_len = np.fromiter((len(arcs) for arcs in ix.w_arcs), dtype=np.int64, count=len(ix.w_arcs))
+    w_arc = np.fromiter(itertools.chain.from_iterable(ix.w_arcs), dtype=np.int64, count=int(w_len.sum()))
+    w_col = ix.first["w"] + np.repeat(np.arange(len(ix.w_arcs), dtype=np.int64), w_len)
     g_end = np.array([key[3] for key in ix.groups], dtype=np.int64)
-    w_p = np.array([g_end[ix.w_g[i]] for i, arcs in enumerate(ix.w_arcs) for _a in arcs], dtype=np.int64)
+    w_p = np.repeat(g_end[ix.w_g], w_len) if len(ix.w_g) else np.zeros(0, dtype=np.int64)
     row, combos = _sorted_rows(np.concatenate([ix.f_a, w_arc]), np.concatenate([ix.f_p, w_p]))
     keys = [(*ix.arcs[a], ix.periods[p]) for a, p in combos]
     capacity = np.array([data.arc_capacity[ix.arcs[a], ix.periods[p]] for a, p in combos], dtype=float)
@@ -426,14 +452,11 @@ def artifact_delivery(ix: Index) -> RowBlock:
     if not ix.groups:
         return block
     block.add(ix.w_g, ix.cols("w"), 1.0)
-    group_of = data.pairs["group_id"].to_numpy()
-    rows, cols, vals = [], [], []
-    for g, key in enumerate(ix.groups):
-        for i in data.artifact_jobs.get(key, []):
-            rows.append(g)
-            cols.append(ix.first["x"] + i)
-            vals.append(-data.artifact_tb[group_of[i]])
-    block.add(rows, cols, vals)
+    tb = np.array([data.artifact_tb[g] for g in data.pairs["group_id"].tolist()], dtype=float)
+    lists = [data.artifact_jobs.get(key, []) for key in ix.groups]
+    rows = np.repeat(np.arange(len(lists), dtype=np.int64), [len(rows) for rows in lists])
+    pair = np.fromiter(itertools.chain.from_iterable(lists), dtype=np.int64, count=len(rows))
+    block.add(rows, ix.first["x"] + pair, -tb[pair])
     return block
 
 

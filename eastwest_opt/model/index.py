@@ -24,6 +24,7 @@ from typing import Any
 import numpy as np
 
 from eastwest_opt.model.data import ModelData
+from eastwest_opt.model.pairs import positions
 from eastwest_opt.scenario.network import Arc, route_arcs
 
 VARIABLES = ("x", "u", "y", "s", "z", "q", "f", "w", "k", "o", "e", "r")
@@ -171,9 +172,9 @@ def build_index(data: ModelData) -> Index:
         size_tb=np.array([data.size_tb[d] for d in datasets], dtype=float),
         periods=list(data.periods),
         period_hours=np.array(data.period_hours, dtype=float),
-        p_job=pairs["group_id"].map(job_ix).to_numpy(dtype=np.int64),
-        p_hub=pairs["hub_id"].map(hub_ix).to_numpy(dtype=np.int64),
-        p_ds=pairs["dataset_id"].map(ds_ix).to_numpy(dtype=np.int64),
+        p_job=positions(job_ix, pairs["group_id"]),
+        p_hub=positions(hub_ix, pairs["hub_id"]),
+        p_ds=positions(ds_ix, pairs["dataset_id"]),
         p_start=pairs["start"].to_numpy(dtype=np.int64),
         p_end=pairs["end"].to_numpy(dtype=np.int64),
         cov_pair=data.pair_hours["pair"].to_numpy(dtype=np.int64),

@@ -12,8 +12,8 @@ row may run in (``flex_periods``).
 
 from __future__ import annotations
 
+import itertools
 import math
-from collections import defaultdict
 
 import numpy as np
 import pandas as pd
@@ -24,6 +24,18 @@ from eastwest_opt.scenario.core import Scenario
 from eastwest_opt.scenario.network import Network, Route
 
 ArtifactKey = tuple[str, str, float]  # (training hub, serving hub, latency bound in ms)
+
+
+def positions(lookup: dict, values: pd.Series | np.ndarray) -> np.ndarray:
+    """``lookup[v]`` (an integer) for every value, as an int64 array: one dictionary look-up per
+    entry, much faster than ``Series.map`` on string columns."""
+    items = values.tolist() if isinstance(values, np.ndarray) else values.to_numpy(dtype=object).tolist()
+    return np.fromiter((lookup[v] for v in items), dtype=np.int64, count=len(items))
+
+
+def group_rows(pairs: pd.DataFrame, groups: pd.DataFrame) -> np.ndarray:
+    """The row of ``groups`` of each pair's group."""
+    return positions({g: i for i, g in enumerate(groups["group_id"].tolist())}, pairs["group_id"])
 
 
 def job_hub_pairs(scenario: Scenario, allowed: dict[str, frozenset[str] | None], groups: pd.DataFrame) -> pd.DataFrame:
@@ -37,12 +49,7 @@ def job_hub_pairs(scenario: Scenario, allowed: dict[str, frozenset[str] | None],
     hubs = scenario.hubs[["hub_id", "pue"]]
     cols = ["group_id", "dataset_id", "accel_id", "accel_count", "runtime_h", "allowed_hubs", "size"]
     cross = groups[cols].merge(hubs, how="cross")
-    class_ok = {(d, h) for d, hs in allowed.items() if hs is not None for h in hs}
-    free = {d for d, hs in allowed.items() if hs is None}
-    keep = [
-        (d in free or (d, h) in class_ok) and (not restrict or h in restrict)
-        for d, h, restrict in zip(cross["dataset_id"], cross["hub_id"], cross["allowed_hubs"], strict=True)
-    ]
+    keep = _localized(cross, allowed) & _restricted(cross)
     cross = cross.loc[keep].reset_index(drop=True)
     cross["fixed_cost_cny"] = math.nan
     cross["it_mw_override"] = math.nan
@@ -66,17 +73,22 @@ def job_hub_pairs(scenario: Scenario, allowed: dict[str, frozenset[str] | None],
         cross["it_mw_override"] = cross["o_it"]
         cross["fixed_cost_cny"] = cross["o_fixed"]
     kw = dict(zip(scenario.accelerators["accel_id"], scenario.accelerators["kw_per_accel"], strict=True))
-    it_mw = cross["accel_count"].astype(float) * cross["accel_id"].map(kw).astype(float) / 1000.0
+    it_mw = (
+        cross["accel_count"].astype(float) * np.array([kw[k] for k in cross["accel_id"].tolist()], dtype=float) / 1000.0
+    )
     cross["it_mw"] = cross["it_mw_override"].where(cross["it_mw_override"].notna(), it_mw)
     cross["accel_count"] = cross["accel_count"].astype(int)
     cross["runtime_h"] = cross["runtime_h"].astype(float)
     cross["meter_mw"] = cross["it_mw"] * cross["pue"]
     cross["energy_mwh"] = cross["it_mw"] * cross["runtime_h"] * cross["pue"]
-    ha = scenario.hub_accelerators
-    subsidy = dict(zip(zip(ha["hub_id"], ha["accel_id"], strict=True), ha["energy_subsidy_share"], strict=True))
-    cross["subsidy_share"] = [
-        float(subsidy.get((h, k), 0.0)) for h, k in zip(cross["hub_id"], cross["accel_id"], strict=True)
-    ]
+    ha = scenario.hub_accelerators.drop_duplicates(["hub_id", "accel_id"], keep="last")
+    subsidy = pd.Series(
+        ha["energy_subsidy_share"].to_numpy(dtype=float),
+        index=pd.MultiIndex.from_arrays([ha["hub_id"], ha["accel_id"]]),
+        dtype=float,
+    )
+    wanted = pd.MultiIndex.from_arrays([cross["hub_id"], cross["accel_id"]])
+    cross["subsidy_share"] = subsidy.reindex(wanted, fill_value=0.0).to_numpy(dtype=float)
     columns = [
         "group_id",
         "hub_id",
@@ -95,6 +107,73 @@ def job_hub_pairs(scenario: Scenario, allowed: dict[str, frozenset[str] | None],
     return cross[columns]
 
 
+def _localized(cross: pd.DataFrame, allowed: dict[str, frozenset[str] | None]) -> np.ndarray:
+    """Whether each (group, hub) row's hub is one its dataset's class allows."""
+    datasets = cross["dataset_id"].to_numpy(dtype=object).tolist()
+    hubs = cross["hub_id"].to_numpy(dtype=object).tolist()
+    return np.fromiter(
+        (allowed[d] is None or h in allowed[d] for d, h in zip(datasets, hubs, strict=True)),
+        dtype=bool,
+        count=len(hubs),
+    )
+
+
+def _restricted(cross: pd.DataFrame) -> np.ndarray:
+    """Whether each (group, hub) row's hub is among the group's ``allowed_hubs`` (any hub when it names none)."""
+    restrict = cross["allowed_hubs"].to_numpy(dtype=object).tolist()
+    hubs = cross["hub_id"].to_numpy(dtype=object).tolist()
+    return np.fromiter((not r or h in r for r, h in zip(restrict, hubs, strict=True)), dtype=bool, count=len(hubs))
+
+
+def _serving_rows(pairs: pd.DataFrame, groups: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+    """Every (pair row, serving hub) of the pairs, in row order and each group's serving order."""
+    lists = groups["serving_hubs"].to_numpy(dtype=object)[group_rows(pairs, groups)]
+    lengths = np.fromiter((len(s) for s in lists), dtype=np.int64, count=len(lists))
+    row = np.repeat(np.arange(len(pairs), dtype=np.int64), lengths)
+    hubs = np.fromiter(itertools.chain.from_iterable(lists), dtype=object, count=int(lengths.sum()))
+    return row, hubs
+
+
+def _key_codes(
+    hub: np.ndarray, target: np.ndarray, bound: np.ndarray, names: list[str], bounds: np.ndarray
+) -> np.ndarray:
+    """One integer per (hub, serving hub, bound), equal exactly when the three are; ``names`` and
+    ``bounds`` hold every hub and bound coded."""
+    lookup = {name: i for i, name in enumerate(dict.fromkeys(names))}
+    values = pd.Index(pd.unique(np.asarray(bounds, dtype=float)))
+    h = np.fromiter((lookup[x] for x in hub.tolist()), dtype=np.int64, count=len(hub))
+    t = np.fromiter((lookup[x] for x in target.tolist()), dtype=np.int64, count=len(target))
+    b = values.get_indexer(np.asarray(bound, dtype=float)).astype(np.int64)
+    return (h * len(lookup) + t) * max(len(values), 1) + b
+
+
+class _RouteCache:
+    """The ``k`` fastest loop-free routes of each (hub, hub) with their latencies, found once: the
+    routes within a bound are the prefix whose latency is within it (they come fastest first),
+    exactly :meth:`Network.candidate_routes` for that bound."""
+
+    def __init__(self, network: Network, k: int) -> None:
+        self.network, self.k = network, k
+        self.full: dict[tuple[str, str], list[tuple[Route, float]]] = {}
+        self.fastest: dict[tuple[str, str], float] = {}
+
+    def within(self, source: str, target: str, bound: float) -> list[Route]:
+        if (source, target) not in self.full:
+            found = self.network.candidate_routes(source, target, math.inf, self.k)
+            self.full[source, target] = [(r, self.network.route_latency_ms(r)) for r in found]
+        out: list[Route] = []
+        for route, latency in self.full[source, target]:
+            if latency > bound + 1e-9:
+                break
+            out.append(route)
+        return out
+
+    def fastest_ms(self, source: str, target: str) -> float:
+        if (source, target) not in self.fastest:
+            self.fastest[source, target] = self.network.fastest_latency_ms(source, target)
+        return self.fastest[source, target]
+
+
 def artifact_routes(
     scenario: Scenario, network: Network, groups: pd.DataFrame, pairs: pd.DataFrame, *, elastic: bool
 ) -> tuple[pd.DataFrame, dict[ArtifactKey, list[Route]]]:
@@ -103,30 +182,37 @@ def artifact_routes(
     A (group, hub) pair stays only if every serving hub of the group has a route from the hub
     within the bound (elastic: any route, the excess recorded). Returns the pairs kept (with
     ``latency_excess_ms`` and ``max_latency_ms``) and the routes of each (training hub,
-    serving hub, bound).
+    serving hub, bound), in the order the pairs first need them.
     """
-    serving = dict(zip(groups["group_id"], groups["serving_hubs"], strict=True))
-    bound_of = {
-        g: (float(b) if not is_missing(b) else math.inf)
-        for g, b in zip(groups["group_id"], groups["max_latency_ms"], strict=True)
-    }
+    bound_of = np.array([float(b) if not is_missing(b) else math.inf for b in groups["max_latency_ms"]], dtype=float)
+    bounds = bound_of[group_rows(pairs, groups)]
+    row, target = _serving_rows(pairs, groups)
+    hub = pairs["hub_id"].to_numpy(dtype=object)[row]
+    cache = _RouteCache(network, scenario.artifact_paths_k)
+    excess = np.zeros(len(pairs))
+    if elastic:
+        over = (
+            np.array([cache.fastest_ms(h, t) for h, t in zip(hub.tolist(), target.tolist(), strict=True)], dtype=float)
+            - bounds[row]
+        )
+        worst = np.zeros(len(pairs))
+        np.maximum.at(worst, row, np.where(np.isnan(over), -np.inf, over))
+        excess = np.where(np.isfinite(worst), worst, 0.0)
+    route_bound = np.full(len(pairs), math.inf) if elastic else bounds
+    away = hub != target
+    hub, target, wanted = hub[away], target[away], route_bound[row[away]]
+    code = _key_codes(hub, target, wanted, pd.unique(np.concatenate([hub, target])).tolist(), wanted)
+    _, first, inverse = np.unique(code, return_index=True, return_inverse=True)
     routes: dict[ArtifactKey, list[Route]] = {}
-    keep, excess, bounds = [], [], []
-    for g, h in zip(pairs["group_id"], pairs["hub_id"], strict=True):
-        bound = bound_of[g]
-        bounds.append(bound)
-        worst = 0.0
-        if elastic:
-            for t in serving[g]:
-                worst = max(worst, network.fastest_latency_ms(h, t) - bound)
-            bound = math.inf
-        excess.append(worst if math.isfinite(worst) else 0.0)
-        keys = [(h, t, bound) for t in serving[g] if t != h]
-        for key in keys:
-            if key not in routes:
-                routes[key] = network.candidate_routes(key[0], key[1], bound, scenario.artifact_paths_k)
-        keep.append(all(routes[key] for key in keys))
-    route_bound = [math.inf if elastic else b for b in bounds]
+    found = np.zeros(len(first), dtype=bool)
+    for u in np.argsort(first, kind="stable").tolist():  # in order of first need
+        i = int(first[u])
+        key = (hub[i], target[i], float(wanted[i]))
+        routes[key] = cache.within(*key)
+        found[u] = bool(routes[key])
+    reachable = found[inverse.ravel()]
+    keep = np.ones(len(pairs), dtype=bool)
+    keep[row[away][~reachable]] = False
     pairs = pairs.assign(latency_excess_ms=excess, max_latency_ms=bounds, route_bound_ms=route_bound)
     return pairs.loc[keep].reset_index(drop=True), routes
 
@@ -141,10 +227,10 @@ def in_time(pairs: pd.DataFrame, groups: pd.DataFrame, h: Horizon) -> tuple[pd.D
     """
     n = len(h.ids)
     pairs = pairs.assign(_position=np.arange(len(pairs)))
-    info = groups.set_index("group_id")
-    release = pairs["group_id"].map(info["release"]).to_numpy(dtype=np.int64)
-    deadline = pairs["group_id"].map(info["deadline"]).to_numpy(dtype=np.int64)
-    flexible = pairs["group_id"].map(info["preemptible"]).to_numpy(dtype=bool) & h.timed
+    of = group_rows(pairs, groups)
+    release = groups["release"].to_numpy(dtype=np.int64)[of]
+    deadline = groups["deadline"].to_numpy(dtype=np.int64)[of]
+    flexible = groups["preemptible"].to_numpy(dtype=bool)[of] & h.timed
     runtime = pairs["runtime_h"].to_numpy(dtype=float)
     parts = []
     for t in range(n):
@@ -158,8 +244,9 @@ def in_time(pairs: pd.DataFrame, groups: pd.DataFrame, h: Horizon) -> tuple[pd.D
             end = np.zeros(len(runtime), dtype=np.int64)
         if ok.any():
             parts.append(pairs.loc[ok].assign(start=t, end=end[ok].astype(np.int64)))
-    window_hours = np.array([h.hours[r : d + 1].sum() for r, d in zip(release, deadline, strict=True)])
-    flex_ok = flexible & (window_hours >= runtime * (1 - HOUR_TOL))
+    flex_ok = flexible.copy()
+    for i in np.flatnonzero(flexible):  # few rows: the window's hours summed as Horizon does
+        flex_ok[i] = h.hours[release[i] : deadline[i] + 1].sum() >= runtime[i] * (1 - HOUR_TOL)
     if flex_ok.any():
         parts.append(pairs.loc[flex_ok].assign(start=-1, end=deadline[flex_ok]))
     timed = pd.concat(parts, ignore_index=True) if parts else pairs.iloc[:0].assign(start=0, end=0)
@@ -168,45 +255,76 @@ def in_time(pairs: pd.DataFrame, groups: pd.DataFrame, h: Horizon) -> tuple[pd.D
 
 
 def _pair_hours(timed: pd.DataFrame, h: Horizon) -> pd.DataFrame:
-    rows: list[tuple[int, int, float, float]] = []
-    for i, (t, runtime, it, pue) in enumerate(
-        zip(timed["start"], timed["runtime_h"], timed["it_mw"], timed["pue"], strict=True)
-    ):
-        if t < 0:
-            continue
-        for p, hours in h.hours_in(int(t), float(runtime)).items():
-            rows.append((i, p, hours, it * hours * pue))
-    out = pd.DataFrame(rows, columns=["pair", "period", "hours", "energy_mwh"])
+    """The hours (and MWh) each uninterrupted row runs in each period it overlaps, row by row
+    and in period order (:meth:`Horizon.hours_in`, for every row at once)."""
+    start = timed["start"].to_numpy(dtype=np.int64)
+    runtime = timed["runtime_h"].to_numpy(dtype=float)
+    it, pue = timed["it_mw"].to_numpy(dtype=float), timed["pue"].to_numpy(dtype=float)
+    rows = np.flatnonzero(start >= 0)
+    if not h.timed:
+        parts = [(rows, np.zeros(len(rows), dtype=np.int64), runtime[rows])]
+    else:
+        n = len(h.ids)
+        starts, ends = h.starts, h.ends
+        begin = starts[start[rows]]
+        finish = begin + runtime[rows]
+        # the loop of hours_in stops at the first period from the start that ends at or after the finish
+        stop = np.minimum(np.maximum(np.searchsorted(ends, finish, side="left"), start[rows]), n - 1)
+        parts = []
+        for p in range(n):
+            overlap = np.minimum(finish, ends[p]) - np.maximum(begin, starts[p])
+            ok = (start[rows] <= p) & (p <= stop) & (overlap > HOUR_TOL)
+            parts.append((rows[ok], np.full(int(ok.sum()), p, dtype=np.int64), overlap[ok]))
+    pair = np.concatenate([a for a, _b, _c in parts])
+    period = np.concatenate([b for _a, b, _c in parts])
+    hours = np.concatenate([c for _a, _b, c in parts]).astype(float)
+    order = np.lexsort((period, pair))
+    pair, period, hours = pair[order], period[order], hours[order]
+    out = pd.DataFrame({"pair": pair, "period": period, "hours": hours, "energy_mwh": it[pair] * hours * pue[pair]})
     return out.astype({"pair": np.int64, "period": np.int64, "hours": float, "energy_mwh": float})
 
 
 def _flex_periods(timed: pd.DataFrame, groups: pd.DataFrame) -> pd.DataFrame:
-    release = timed["group_id"].map(groups.set_index("group_id")["release"])
-    rows = [
-        (i, p)
-        for i, (t, r, e) in enumerate(zip(timed["start"], release, timed["end"], strict=True))
-        if t < 0
-        for p in range(int(r), int(e) + 1)
-    ]
-    return pd.DataFrame(rows, columns=["pair", "period"]).astype(np.int64)
+    """Each preemptible row's periods, from its release to the end of its window."""
+    release = groups["release"].to_numpy(dtype=np.int64)[group_rows(timed, groups)]
+    rows = np.flatnonzero(timed["start"].to_numpy(dtype=np.int64) < 0)
+    first, last = release[rows], timed["end"].to_numpy(dtype=np.int64)[rows]
+    count = np.maximum(last - first + 1, 0)
+    pair = np.repeat(rows, count)
+    offset = np.arange(int(count.sum()), dtype=np.int64) - np.repeat(np.cumsum(count) - count, count)
+    period = np.repeat(first, count) + offset
+    return pd.DataFrame({"pair": pair, "period": period}).astype(np.int64)
 
 
 def artifact_jobs(
     pairs: pd.DataFrame, groups: pd.DataFrame, routes: dict[ArtifactKey, list[Route]]
 ) -> dict[tuple[str, str, float, int], list[int]]:
     """The pair rows whose artifacts each (training hub, serving hub, bound, end period) carries,
-    in the order the routes were found, then by end period."""
-    info = groups.set_index("group_id")
-    serving = info["serving_hubs"].to_dict()
-    artifact_tb = info["artifact_tb"].astype(float).to_dict()
-    out: dict[tuple[str, str, float, int], list[int]] = defaultdict(list)
-    for i, (g, h, bound, end) in enumerate(
-        zip(pairs["group_id"], pairs["hub_id"], pairs["route_bound_ms"], pairs["end"], strict=True)
-    ):
-        if artifact_tb[g] <= 0:
-            continue
-        for t in serving[g]:
-            if t != h:
-                out[h, t, float(bound), int(end)].append(i)
-    order = {key: i for i, key in enumerate(routes)}
-    return {key: out[key] for key in sorted(out, key=lambda k: (order[k[:3]], k[3]))}
+    in the order the routes were found, then by end period; each key's rows in order."""
+    carries = groups["artifact_tb"].to_numpy(dtype=float)[group_rows(pairs, groups)] > 0
+    row, target = _serving_rows(pairs, groups)
+    hub = pairs["hub_id"].to_numpy(dtype=object)[row]
+    take = carries[row] & (hub != target)
+    row, target, hub = row[take], target[take], hub[take]
+    bound = pairs["route_bound_ms"].to_numpy(dtype=float)[row]
+    end = pairs["end"].to_numpy(dtype=np.int64)[row]
+    keys = list(routes)
+    k_hub = np.array([k[0] for k in keys], dtype=object)
+    k_target = np.array([k[1] for k in keys], dtype=object)
+    k_bound = np.array([k[2] for k in keys], dtype=float)
+    names = list(dict.fromkeys(k_hub.tolist() + k_target.tolist()))
+    key_code = _key_codes(k_hub, k_target, k_bound, names, k_bound)
+    row_code = _key_codes(hub, target, bound, names, k_bound)
+    by_code = np.argsort(key_code)
+    rank = by_code[np.searchsorted(key_code[by_code], row_code)] if len(row_code) else np.zeros(0, dtype=np.int64)
+    sort = np.lexsort((row, end, rank))
+    row, rank, end = row[sort], rank[sort], end[sort]
+    out: dict[tuple[str, str, float, int], list[int]] = {}
+    if not len(row):
+        return out
+    new = np.flatnonzero(np.r_[True, (rank[1:] != rank[:-1]) | (end[1:] != end[:-1])])
+    bounds = np.r_[new, len(row)]
+    rows = row.tolist()
+    for a, b in zip(bounds[:-1].tolist(), bounds[1:].tolist(), strict=True):
+        out[(*keys[rank[a]], int(end[a]))] = rows[a:b]
+    return out

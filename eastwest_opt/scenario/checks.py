@@ -191,21 +191,28 @@ def check_routes(s: Scenario) -> list[Problem]:
                 )
             )
     jfile = s.sources.get("jobs", "jobs.csv")
-    for i, job in s.jobs.iterrows():
-        train = allowed_of.get(job["dataset_id"], set())
-        if job["allowed_hubs"]:
-            train = train & set(job["allowed_hubs"])
-        for t in job["serving_hubs"]:
-            if t in graph and train and not any(nx.has_path(graph, h, t) for h in train):
-                problems.append(
-                    Problem(
-                        jfile,
-                        f"serving hub {t!r} cannot be reached over the backbone from any hub job "
-                        f"{job['job_id']!r} may train at ({', '.join(sorted(train))})",
-                        row=int(i) + 2,
-                        column="serving_hubs",
-                    )
+    component = {hub: n for n, hubs in enumerate(nx.connected_components(graph)) for hub in hubs}
+    unreachable: dict[tuple[Any, Any, Any], list[tuple[str, set[str]]]] = {}  # each distinct job shape once
+    jobs = s.jobs
+    columns = [jobs[c].tolist() for c in ("job_id", "dataset_id", "allowed_hubs", "serving_hubs")]
+    for i, job_id, dataset, restrict, serving in zip(jobs.index.tolist(), *columns, strict=True):
+        key = (dataset, tuple(restrict), tuple(serving))
+        if key not in unreachable:
+            train = allowed_of.get(dataset, set())
+            if restrict:
+                train = train & set(restrict)
+            reached = {component[h] for h in train}
+            unreachable[key] = [(t, train) for t in serving if t in graph and train and component[t] not in reached]
+        for t, train in unreachable[key]:
+            problems.append(
+                Problem(
+                    jfile,
+                    f"serving hub {t!r} cannot be reached over the backbone from any hub job "
+                    f"{job_id!r} may train at ({', '.join(sorted(train))})",
+                    row=int(i) + 2,
+                    column="serving_hubs",
                 )
+            )
     return problems
 
 
