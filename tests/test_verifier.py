@@ -157,9 +157,15 @@ def _move(job: str, hub: str) -> Break:
         row = _rows(pl, job_id=job)
         pl.loc[row, "hub_id"] = hub
         pl.loc[row, "status"] = "placed"
+        pl.loc[row, "start_period"] = "window"
         return sc
 
     return edit
+
+
+def _start_nowhere(sc: ew.Scenario, p: ew.Plan) -> ew.Scenario:
+    p.placements.loc[_rows(p.placements, job_id="j1"), "start_period"] = ""
+    return sc
 
 
 def _unplace_must_job(sc: ew.Scenario, p: ew.Plan) -> ew.Scenario:
@@ -256,6 +262,8 @@ BREAKS: list[tuple[str, str, Break, set[str]]] = [
         lambda sc, p: sc.update("links", "ab", capacity_gbps=0.2),
         {"link_capacity", "figures"},
     ),
+    # a placed job starts at the start of a period
+    ("timing", "j1 starts in no period", _start_nowhere, {"timing"}),
     (
         "carbon_budget",
         "budget 90 t < 95 t",

@@ -248,22 +248,26 @@ def _missing_rows(facts: Facts, tables: dict[str, pd.DataFrame]) -> list[Problem
     """Rows a table must have whatever the decisions: every job, hub, inventory row, link direction and cost term."""
     sc = facts.sc
     arcs = [f"{u}->{v}" for u, v in facts.arcs]
+    timed = len(facts.periods) > 1
+    at = ["" if p == WINDOW else f" {p}" for p in facts.periods]  # as the labels name them
     wanted = {
         "placements": (list(sc.jobs["job_id"]), "job", "jobs.csv (every job has a row, placed or unplaced)"),
         "hub_usage": (list(sc.hubs["hub_id"]), "hub", "hubs.csv"),
         "accelerator_usage": (
             [
-                f"{h}/{k} {p}"
+                f"{h}/{k}{p}"
                 for h, k in zip(sc.hub_accelerators["hub_id"], sc.hub_accelerators["accel_id"], strict=True)
-                for p in facts.periods
+                for p in at
             ],
-            "inventory row and period",
+            "(inventory row, period) pair" if timed else "inventory row",
             "hub_accelerators.csv",
         ),
         "link_flows": (
-            [f"{a} {p}" for a in arcs for p in facts.periods],
-            "direction and period",
-            "links.csv (every link with capacity, both ways, in every period)",
+            [f"{a}{p}" for a in arcs for p in at],
+            "(direction, period) pair" if timed else "direction",
+            "links.csv (every link with capacity, both ways, in every period)"
+            if timed
+            else "links.csv (every link with capacity, both ways)",
         ),
         "costs": ([*COST_TERMS, "total"], "term", "the cost terms"),
     }

@@ -92,38 +92,15 @@ def placements_table(
     accel = col["accel_id"].astype(object)
     count = col["accel_count"].astype(float)
     runtime = col["runtime_h"].astype(float)
-    it_mw = np.full(len(jobs), math.nan)
-    fixed = np.full(len(jobs), math.nan)
-    if facts.overrides:
-        for i in np.flatnonzero(placed):
-            o = facts.overrides.get((jobs[i], hub[i]))
-            if o is None:
-                continue
-            accel[i] = o.accel_id if isinstance(o.accel_id, str) and o.accel_id else accel[i]
-            count[i] = o.accel_count if not _missing(o.accel_count) else count[i]
-            runtime[i] = o.runtime_h if not _missing(o.runtime_h) else runtime[i]
-            it_mw[i], fixed[i] = o.it_mw, o.fixed_cost_cny
+    it_mw, fixed = _apply_overrides(facts, jobs, hub, placed, accel, count, runtime)
     kw = np.array([facts.kw.get(a, math.nan) for a in accel], dtype=float)
     it_mw = np.where(np.isnan(it_mw), count * kw / 1000.0, it_mw)
     h = np.array([facts.hub_pos.get(x, 0) for x in hub], dtype=np.int64)
     pue = facts.hub["pue"].astype(float)[h]
-    subsidy = np.array([facts.subsidy.get((x, a), 0.0) for x, a in zip(hub, accel, strict=True)], dtype=float)
     starts = as_text(placements["start_period"]) if "start_period" in placements else np.full(len(jobs), "")
     flexible = facts.preemptible[at] if facts.preemptible is not None else np.zeros(len(jobs), dtype=bool)
-    written = _written_hours(job_periods)
-    per = _period_rows(facts, jobs, hub, placed, starts, flexible, runtime, written)
-    per["energy_mwh"] = it_mw[per["i"]] * per["hours"] * pue[per["i"]]
-    price = np.array(
-        [facts.per_period["price_cny_per_kwh"][x, p] for x, p in zip(per["hub_id"], per["period_id"], strict=True)]
-    )
-    factor = np.array(
-        [facts.per_period["carbon_kg_per_kwh"][x, p] for x, p in zip(per["hub_id"], per["period_id"], strict=True)]
-    )
-    run_total = np.bincount(per["i"], weights=per["hours"], minlength=len(jobs))
-    share = per["hours"] / np.where(run_total[per["i"]] > 0, run_total[per["i"]], 1.0)
-    priced = per["energy_mwh"] * 1000.0 * price * (1.0 - subsidy[per["i"]])
-    per["energy_cost_cny"] = np.where(np.isnan(fixed[per["i"]]), priced, fixed[per["i"]] * share)
-    per["carbon_t"] = per["energy_mwh"] * factor
+    per = _period_rows(facts, jobs, hub, placed, starts, flexible, runtime, _written_hours(job_periods))
+    _price_periods(facts, per, hub, accel, it_mw * pue, fixed)
 
     def total(column: str) -> np.ndarray:
         return np.bincount(per["i"], weights=per[column].to_numpy(dtype=float), minlength=len(jobs))
@@ -162,6 +139,51 @@ def placements_table(
     out["unplaced_penalty_cny"] = np.where(may_stay, np.nan_to_num(penalty), 0.0)
     columns = ["job_id", "hub_id", "period_id", "hours", "energy_mwh", "energy_cost_cny", "carbon_t"]
     return out, per[columns].reset_index(drop=True)
+
+
+def _apply_overrides(
+    facts: Facts,
+    jobs: np.ndarray,
+    hub: np.ndarray,
+    placed: np.ndarray,
+    accel: np.ndarray,
+    count: np.ndarray,
+    runtime: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Apply each placed job's ``overrides.csv`` row at its hub: the accelerator type, count and
+    runtime in place; returns the overridden ``it_mw`` and fixed energy cost (NaN where none)."""
+    it_mw = np.full(len(jobs), math.nan)
+    fixed = np.full(len(jobs), math.nan)
+    for i in np.flatnonzero(placed) if facts.overrides else ():
+        o = facts.overrides.get((jobs[i], hub[i]))
+        if o is None:
+            continue
+        accel[i] = o.accel_id if isinstance(o.accel_id, str) and o.accel_id else accel[i]
+        count[i] = o.accel_count if not _missing(o.accel_count) else count[i]
+        runtime[i] = o.runtime_h if not _missing(o.runtime_h) else runtime[i]
+        it_mw[i], fixed[i] = o.it_mw, o.fixed_cost_cny
+    return it_mw, fixed
+
+
+def _price_periods(
+    facts: Facts, per: pd.DataFrame, hub: np.ndarray, accel: np.ndarray, meter_mw: np.ndarray, fixed: np.ndarray
+) -> None:
+    """Add each (job, period) row's energy, its cost and its emissions to ``per``, in place.
+
+    ``energy = meter_mw * hours``; cost ``energy * 1000 * price[hub, period] * (1 - subsidy)``,
+    or the job's fixed cost shared out by hours; ``carbon = energy * carbon_kg_per_kwh[hub, period]``.
+    """
+    i = per["i"].to_numpy()
+    subsidy = np.array([facts.subsidy.get((x, a), 0.0) for x, a in zip(hub, accel, strict=True)], dtype=float)
+    per["energy_mwh"] = meter_mw[i] * per["hours"]
+    keys = list(zip(per["hub_id"], per["period_id"], strict=True))
+    price = np.array([facts.per_period["price_cny_per_kwh"][k] for k in keys], dtype=float)
+    factor = np.array([facts.per_period["carbon_kg_per_kwh"][k] for k in keys], dtype=float)
+    run_total = np.bincount(i, weights=per["hours"], minlength=len(meter_mw))
+    share = per["hours"] / np.where(run_total[i] > 0, run_total[i], 1.0)
+    priced = per["energy_mwh"] * 1000.0 * price * (1.0 - subsidy[i])
+    per["energy_cost_cny"] = np.where(np.isnan(fixed[i]), priced, fixed[i] * share)
+    per["carbon_t"] = per["energy_mwh"] * factor
 
 
 def _written_hours(job_periods: pd.DataFrame) -> dict[str, list[tuple[str, float]]]:

@@ -24,6 +24,7 @@ import numpy as np
 import pandas as pd
 
 from eastwest_opt.errors import Problem
+from eastwest_opt.scenario.timing import WINDOW
 
 COST_TERMS = ("energy", "carbon", "storage", "transfer", "unplaced_penalty")
 ROUTE_SEP = ">"
@@ -82,7 +83,7 @@ class PlanTable:
 
     def labels(self, frame: pd.DataFrame) -> pd.Series:
         """Each row's name: the label format filled with the row's key values (numbers short, a
-        missing value ``none``)."""
+        missing value ``none``; the period of a scenario without periods, ``window``, left out)."""
         parts = list(string.Formatter().parse(self.label))
         columns = []
         for _literal, name, _spec, _conv in parts:
@@ -90,12 +91,16 @@ class PlanTable:
                 values = frame[name]
                 if values.dtype.kind in "fc":
                     columns.append([cell_text(v) for v in values.tolist()])
+                elif name == "period_id":  # the one window of a scenario without periods goes unnamed
+                    columns.append(["" if v == WINDOW else str(v) for v in values.tolist()])
                 else:
                     columns.append(["none" if v is None else str(v) for v in values.tolist()])
         template = "".join(
             lit.replace("{", "{{").replace("}", "}}") + ("{}" if name else "") for lit, name, _s, _c in parts
         )
-        return pd.Series([template.format(*row) for row in zip(*columns, strict=True)], index=frame.index, dtype=object)
+        return pd.Series(
+            [template.format(*row).rstrip() for row in zip(*columns, strict=True)], index=frame.index, dtype=object
+        )
 
 
 def _t(name: str, key: tuple[str, ...], label: str, *columns: PlanColumn) -> PlanTable:
