@@ -243,24 +243,34 @@ def _staging_transfers(
     data: ModelData, hub_ix: dict[str, int], ds_ix: dict[str, int], commodity_ix: dict[Any, int]
 ) -> dict[str, np.ndarray]:
     """Staging transfers (d, r, h, p) from each replica hub r to each staging hub h != r,
-    arriving in period p, and the staging commodity of each (-1 when its zone has none)."""
-    q = [
-        (ds_ix[d], hub_ix[r], hub_ix[h], p)
-        for d in data.datasets
-        for h in data.staging_hubs[d]
-        for p in range(len(data.periods))
-        for r in data.replica_hubs[d]
-        if r != h
-    ]
-    hubs, datasets = list(data.hubs), list(data.datasets)
-    q_comm = _ints(commodity_ix.get(("staging", hubs[r], data.dataset_zone[datasets[d]]), -1) for d, r, _h, _p in q)
-    return {
-        "q_d": _ints(t[0] for t in q),
-        "q_r": _ints(t[1] for t in q),
-        "q_h": _ints(t[2] for t in q),
-        "q_p": _ints(t[3] for t in q),
-        "q_comm": q_comm,
-    }
+    arriving in period p, and the staging commodity of each (-1 when its zone has none).
+
+    Ordered by dataset, staging hub, period, replica hub; built with array arithmetic: each
+    staging pair (d, h) repeats d's replica hubs once per period.
+    """
+    datasets, n_p = list(data.datasets), len(data.periods)
+    sd = _ints(ds_ix[d] for d in datasets for _h in data.staging_hubs[d])
+    sh = _ints(hub_ix[h] for d in datasets for h in data.staging_hubs[d])
+    n_rep = _ints(len(data.replica_hubs[d]) for d in datasets)
+    rh = _ints(hub_ix[r] for d in datasets for r in data.replica_hubs[d])
+    rep_start = np.concatenate([[0], np.cumsum(n_rep)[:-1]]).astype(np.int64) if len(n_rep) else n_rep
+    per_pair = n_p * n_rep[sd] if len(sd) else sd
+    pair = np.repeat(np.arange(len(sd), dtype=np.int64), per_pair)
+    k = np.arange(len(pair), dtype=np.int64) - np.repeat(np.cumsum(per_pair) - per_pair, per_pair)
+    width = n_rep[sd[pair]]
+    q_d, q_h, q_p = sd[pair], sh[pair], k // np.maximum(width, 1)
+    q_r = rh[rep_start[q_d] + k % np.maximum(width, 1)]
+    keep = q_r != q_h
+    q_d, q_r, q_h, q_p = q_d[keep], q_r[keep], q_h[keep], q_p[keep]
+    zones = sorted({data.dataset_zone[d] for d in datasets})
+    zone_ix = {z: i for i, z in enumerate(zones)}
+    table = np.full((len(hub_ix), max(len(zones), 1)), -1, dtype=np.int64)
+    for key, c in commodity_ix.items():
+        if key[0] == "staging" and key[2] in zone_ix:
+            table[hub_ix[key[1]], zone_ix[key[2]]] = c
+    ds_zone = _ints(zone_ix[data.dataset_zone[d]] for d in datasets)
+    q_comm = table[q_r, ds_zone[q_d]] if len(q_d) else q_d
+    return {"q_d": q_d, "q_r": q_r, "q_h": q_h, "q_p": q_p, "q_comm": q_comm}
 
 
 def _traffic(data: ModelData, arc_ix: dict[Arc, int]) -> dict[str, np.ndarray]:

@@ -27,10 +27,13 @@ ArtifactKey = tuple[str, str, float]  # (training hub, serving hub, latency boun
 
 
 def positions(lookup: dict, values: pd.Series | np.ndarray) -> np.ndarray:
-    """``lookup[v]`` (an integer) for every value, as an int64 array: one dictionary look-up per
-    entry, much faster than ``Series.map`` on string columns."""
-    items = values.tolist() if isinstance(values, np.ndarray) else values.to_numpy(dtype=object).tolist()
-    return np.fromiter((lookup[v] for v in items), dtype=np.int64, count=len(items))
+    """``lookup[v]`` (an integer) for every value, as an int64 array, through pandas' hash table
+    (one C look-up per entry); a value that is not a key raises ``KeyError`` as ``lookup[v]`` would."""
+    keys = pd.Index(list(lookup), dtype=object)
+    at = keys.get_indexer(np.asarray(values, dtype=object))
+    if len(at) and (at < 0).any():
+        raise KeyError(np.asarray(values, dtype=object)[int(np.flatnonzero(at < 0)[0])])
+    return np.fromiter(lookup.values(), dtype=np.int64, count=len(lookup))[at] if len(at) else np.zeros(0, np.int64)
 
 
 def group_rows(pairs: pd.DataFrame, groups: pd.DataFrame) -> np.ndarray:
@@ -141,8 +144,8 @@ def _key_codes(
     ``bounds`` hold every hub and bound coded."""
     lookup = {name: i for i, name in enumerate(dict.fromkeys(names))}
     values = pd.Index(pd.unique(np.asarray(bounds, dtype=float)))
-    h = np.fromiter((lookup[x] for x in hub.tolist()), dtype=np.int64, count=len(hub))
-    t = np.fromiter((lookup[x] for x in target.tolist()), dtype=np.int64, count=len(target))
+    h = positions(lookup, hub)
+    t = positions(lookup, target)
     b = values.get_indexer(np.asarray(bound, dtype=float)).astype(np.int64)
     return (h * len(lookup) + t) * max(len(values), 1) + b
 
