@@ -22,7 +22,7 @@ from pathlib import Path
 
 import pulp
 
-from eastwest_opt.model.data import ModelData, energy_cost_cny
+from eastwest_opt.model.data import ModelData, carbon_t, energy_cost_cny
 from eastwest_opt.scenario.network import route_arcs
 
 
@@ -70,8 +70,9 @@ def build_pulp(data: ModelData) -> pulp.LpProblem:
 
     # objective
     pairs = data.pairs
-    energy = energy_cost_cny(pairs, data.price_cny_per_kwh)
-    carbon = data.carbon_price_cny_per_t * pairs["carbon_t"]
+    energy = energy_cost_cny(data)  # one-window scenarios: one row per (job, hub)
+    emissions = carbon_t(data)
+    carbon = data.carbon_price_cny_per_t * emissions
     months = data.storage_months
     price = data.storage_price_cny_per_tb_month
     transfer = [data.arc_cost_cny_per_tb[a] * f[c, a] for c, a in ca]
@@ -127,7 +128,7 @@ def build_pulp(data: ModelData) -> pulp.LpProblem:
         accel[h, k].append(int(n) * x[j, h])
     for i, h in enumerate(data.hubs):
         if power[h]:
-            prob += pulp.lpSum(power[h]) <= data.grid_mw[h], f"power_{i}"
+            prob += pulp.lpSum(power[h]) <= data.grid_mw(h), f"power_{i}"
     for i, (h, k) in enumerate(sorted(accel)):
         prob += pulp.lpSum(accel[h, k]) <= data.inventory.get((h, k), 0.0), f"accel_{i}"
     # storage
@@ -138,7 +139,7 @@ def build_pulp(data: ModelData) -> pulp.LpProblem:
         store[h].append(data.size_tb[d] * s[d, h])
     for i, h in enumerate(data.hubs):
         if store[h]:
-            prob += pulp.lpSum(store[h]) <= data.storage_tb[h], f"storage_{i}"
+            prob += pulp.lpSum(store[h]) <= data.storage[h, data.periods[0]], f"storage_{i}"
     # flow_conservation
     index = {key: c for c, key in enumerate(commodities)}
     into: dict[tuple[int, str], list] = defaultdict(list)
@@ -182,7 +183,7 @@ def build_pulp(data: ModelData) -> pulp.LpProblem:
             load[a].append(w[group_index[key], p])
     for i, a in enumerate(data.arcs):
         if load[a]:
-            prob += pulp.lpSum(load[a]) <= data.arc_capacity_tb[a], f"link_{i}"
+            prob += pulp.lpSum(load[a]) <= data.arc_capacity[a, data.periods[0]], f"link_{i}"
     # artifact_delivery
     for g, key in enumerate(groups):
         h = key[0]
@@ -194,9 +195,7 @@ def build_pulp(data: ModelData) -> pulp.LpProblem:
     # carbon_budget
     if data.carbon_budget_t is not None:
         prob += (
-            pulp.lpSum(
-                c * x[j, h] for j, h, c in zip(pairs["group_id"], pairs["hub_id"], pairs["carbon_t"], strict=True)
-            )
+            pulp.lpSum(c * x[j, h] for j, h, c in zip(pairs["group_id"], pairs["hub_id"], emissions, strict=True))
             <= data.carbon_budget_t,
             "carbon_budget",
         )

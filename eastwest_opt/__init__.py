@@ -46,3 +46,15 @@ def __getattr__(name: str) -> Any:
     if module is None:
         raise AttributeError(f"module 'eastwest_opt' has no attribute {name!r}")
     return getattr(import_module(module), name)
+
+
+# How the package's objects show in a notebook: kind -> "module:function" returning HTML. The root
+# wires the stages together, as _EXPORTS does: a plan's view is drawn by the report, a later stage
+# than the plan, so the plan looks it up here by name and never imports the report.
+_NOTEBOOK_VIEWS = {"plan": "eastwest_opt.report.notebook:plan_html"}
+
+
+def notebook_html(kind: str, obj: Any) -> str:
+    """The HTML by which ``obj`` (a ``kind`` of :data:`_NOTEBOOK_VIEWS`) shows in a notebook."""
+    module, _, name = _NOTEBOOK_VIEWS[kind].partition(":")
+    return str(getattr(import_module(module), name)(obj))

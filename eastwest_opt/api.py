@@ -96,6 +96,7 @@ def solve_model(
         )
     t1 = time.perf_counter()
     plan = extract_plan(pm, result, options)
+    plan.scenario = pm.scenario  # for notebooks: the map needs the hubs and links solved for
     plan.timings["plan_s"] = time.perf_counter() - t1
     if progress is not None:
         progress("plan", f"{int((plan.placements['status'] == 'placed').sum()):,} jobs placed")

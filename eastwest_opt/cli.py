@@ -9,6 +9,7 @@ traceback is shown only with ``--debug``. Heavy imports live inside the commands
 from __future__ import annotations
 
 import json
+import math
 import sys
 import time
 import traceback
@@ -42,8 +43,20 @@ DebugOpt = Annotated[bool, typer.Option("--debug", help="Show the full traceback
 ScenarioArg = Annotated[
     Path | None,
     typer.Argument(
-        help="Scenario folder (scenario.yaml and CSV tables). Omit it for the shipped eight-hub scenario.",
+        help=(
+            "Scenario folder (scenario.yaml and CSV tables) or workbook (.xlsx: a sheet per table and a "
+            "'scenario' sheet). Omit it for the shipped eight-hub scenario."
+        ),
         show_default=False,
+    ),
+]
+
+PlanOutOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--out",
+        "-o",
+        help="Write the plan here: a folder of CSV tables and summary.json, or one workbook (a path ending .xlsx).",
     ),
 ]
 
@@ -137,9 +150,7 @@ def _progress_printer(started: float) -> Any:
 @app.command()
 def solve(
     scenario: ScenarioArg = None,
-    out: Annotated[
-        Path | None, typer.Option("--out", "-o", help="Write the plan's CSV tables and summary.json here.")
-    ] = None,
+    out: PlanOutOpt = None,
     overwrite: Annotated[bool, typer.Option(help="Replace the --out folder if it exists.")] = False,
     time_limit: Annotated[
         float | None,
@@ -180,8 +191,8 @@ def solve(
         _err(f"--builder: unknown builder {builder!r}; choose auto, pyomo or arrays")
         raise typer.Exit(int(ExitCode.INVALID_INPUT))
 
-    if report and out is None:
-        _err("--report needs --out: the report is written into the plan folder")
+    if report and (out is None or out.suffix.lower() == ".xlsx"):
+        _err("--report needs --out with a folder: the report is written into the plan folder")
         raise typer.Exit(int(ExitCode.INVALID_INPUT))
 
     def action() -> Any:
@@ -216,34 +227,54 @@ def solve(
             typer.echo(f"Report written to {html} (figures as PNG beside it)")
 
 
+VIOLATIONS_SHOWN = 100  # violation lines printed; --json lists every one
+
+
 @app.command()
 def verify(
     scenario: Annotated[Path, typer.Argument(help="Scenario folder the plan was solved for.")],
     plan_dir: Annotated[Path, typer.Argument(help="Plan folder written by 'solve --out'.")],
-    as_json: Annotated[bool, typer.Option("--json", help="Print the verdict as JSON.")] = False,
+    as_json: Annotated[
+        bool, typer.Option("--json", help="Print the verdict as JSON, one record per violation.")
+    ] = False,
     debug: DebugOpt = False,
 ) -> None:
-    """Check a written plan against a scenario with the independent verifier."""
+    """Check a written plan against a scenario with the independent verifier.
+
+    Every constraint, every written figure (recomputed from the plan's decisions) and the
+    objective. Exit 0 when the plan passes, 5 with any violation, 2 when the plan folder is
+    malformed or names what the scenario does not have.
+    """
     from eastwest_opt.plan.plan import read_plan
     from eastwest_opt.plan.verify import verify_plan
     from eastwest_opt.scenario import load_scenario
 
-    report = _run(debug, lambda: verify_plan(load_scenario(scenario), read_plan(plan_dir)))
+    def warn(text: str) -> None:
+        typer.secho(f"warning: {text}", fg=typer.colors.YELLOW, err=True)
+
+    sc = _run(debug, lambda: load_scenario(scenario))
+    plan = _run(debug, lambda: read_plan(plan_dir))
+    report = _run(debug, lambda: verify_plan(sc, plan, warn=warn))
     if as_json:
-        typer.echo(
-            json.dumps(
-                {"ok": report.ok, "violations": [str(v) for v in report.violations], "costs_cny": report.costs_cny},
-                indent=2,
-            )
-        )
+        verdict = {
+            "ok": report.ok,
+            "warnings": report.warnings,
+            "violations": [v.record() for v in report.violations],
+            "costs_cny": {k: v if math.isfinite(v) else None for k, v in report.costs_cny.items()},
+        }
+        typer.echo(json.dumps(verdict, indent=2))
     elif report.ok:
         typer.echo(
-            f"OK: the plan satisfies every constraint; objective {report.costs_cny['total']:,.0f} CNY recomputed."
+            "OK: the plan satisfies every constraint and every written figure agrees with its recomputation; "
+            f"objective {report.costs_cny['total']:,.0f} CNY recomputed."
         )
     else:
-        for v in report.violations:
+        for v in report.violations[:VIOLATIONS_SHOWN]:
             typer.secho(f"violation: {v}", fg=typer.colors.RED, err=True)
-        typer.secho(f"{len(report.violations)} violation(s)", fg=typer.colors.RED, err=True)
+        hidden = len(report.violations) - VIOLATIONS_SHOWN
+        if hidden > 0:
+            typer.secho(f"... and {hidden:,} more (--json lists every one)", fg=typer.colors.RED, err=True)
+        typer.secho(f"{len(report.violations):,} violation(s)", fg=typer.colors.RED, err=True)
     if not report.ok:
         raise typer.Exit(int(ExitCode.VERIFICATION_FAILED))
 
@@ -338,6 +369,65 @@ def generate(
     sc = _run(debug, lambda: generate_scenario(jobs, n_datasets, seed, family=family))
     _run(debug, lambda: write_scenario(sc, out, overwrite=overwrite))
     typer.echo(f"Scenario {sc.name!r} written to {out} ({len(sc.jobs):,} jobs, {len(sc.datasets):,} datasets).")
+
+
+@app.command()
+def init(
+    folder: Annotated[
+        Path | None, typer.Argument(help="Folder to write the new scenario into.", show_default=False)
+    ] = None,
+    empty: Annotated[
+        bool,
+        typer.Option("--empty", help="Only the hubs, backbone, accelerators and data classes: no datasets or jobs."),
+    ] = False,
+    year: Annotated[bool, typer.Option("--year", help="Start from the year scenario (planning periods).")] = False,
+    xlsx: Annotated[
+        Path | None, typer.Option("--xlsx", help="Write the scenario as one Excel workbook (.xlsx) too, or instead.")
+    ] = None,
+    overwrite: Annotated[bool, typer.Option(help="Replace FOLDER (a scenario folder) or the workbook.")] = False,
+    debug: DebugOpt = False,
+) -> None:
+    """Start a scenario of your own from a template: a complete, valid scenario folder with a README.md
+    saying what each table is for (by default the shipped eight-hub scenario).
+
+    Exit 0 when written; 2 for a template this version does not ship; 6 when the output exists.
+    """
+    from eastwest_opt.scenario.templates import write_template
+
+    template = "year" if year else "eight-hubs"
+    sc = _run(debug, lambda: write_template(folder, xlsx, template=template, empty=empty, overwrite=overwrite))
+    where = " and ".join(str(p) for p in (folder, xlsx) if p is not None)
+    typer.echo(
+        f"Scenario {sc.name!r} written to {where} ({len(sc.hubs)} hubs, {len(sc.links)} links, "
+        f"{len(sc.datasets)} datasets, {len(sc.jobs)} jobs)."
+    )
+    if folder is not None:
+        typer.echo(f"{folder / 'README.md'} says what each table is for; next: eastwest-opt validate {folder}")
+    if empty:
+        typer.echo("No datasets or jobs yet: add their rows, then validate.")
+
+
+@app.command()
+def schema(
+    kind: Annotated[str, typer.Argument(help="scenario (for scenario.yaml) or sweep (for a sweep file).")],
+) -> None:
+    """Print the JSON Schema of scenario.yaml or of a sweep file, for an editor's completion and checking.
+
+    Save it beside your files and point the editor at it, e.g. with a first line
+    `# yaml-language-server: $schema=scenario.schema.json` (see the README).
+    """
+    if kind == "scenario":
+        from eastwest_opt.scenario.json_schema import scenario_json_schema, schema_text
+
+        typer.echo(schema_text(scenario_json_schema()), nl=False)
+    elif kind == "sweep":
+        from eastwest_opt.scenario.json_schema import schema_text
+        from eastwest_opt.sweeps.json_schema import sweep_json_schema
+
+        typer.echo(schema_text(sweep_json_schema()), nl=False)
+    else:
+        _err(f"unknown schema {kind!r}; choose scenario or sweep")
+        raise typer.Exit(int(ExitCode.INVALID_INPUT))
 
 
 @app.command()

@@ -62,9 +62,13 @@ def write_scenario(
     classes: list[dict[str, Any]] | None = None,
     overrides: list[dict[str, Any]] | None = None,
     settings: dict[str, Any] | None = None,
+    periods: list[dict[str, Any]] | None = None,
+    hub_periods: list[dict[str, Any]] | None = None,
+    link_periods: list[dict[str, Any]] | None = None,
 ) -> Path:
     """Write a scenario folder. By default: one accelerator type ``gpu`` of 1 kW, 10,000 of
-    them at every hub, one class ``public`` (any hub, staging allowed), window 100 h."""
+    them at every hub, one class ``public`` (any hub, staging allowed), window 100 h (or the
+    ``periods`` given, with optional ``hub_periods`` and ``link_periods`` rows)."""
     folder.mkdir(parents=True, exist_ok=True)
     hub_rows = []
     for h in hubs:
@@ -90,6 +94,9 @@ def write_scenario(
     if overrides:
         cols = ["job_id", "hub_id", "accel_id", "accel_count", "it_mw", "runtime_h", "fixed_cost_cny"]
         pd.DataFrame(overrides).reindex(columns=cols).to_csv(folder / "overrides.csv", index=False)
+    for name, rows in (("periods", periods), ("hub_periods", hub_periods), ("link_periods", link_periods)):
+        if rows:
+            pd.DataFrame(rows).to_csv(folder / f"{name}.csv", index=False)
     config = {
         "name": folder.name,
         "planning_window_hours": 100,
@@ -97,6 +104,8 @@ def write_scenario(
         "allow_unplaced": True,
         "solver": {"time_limit_s": 30, "mip_rel_gap": 0.0, "threads": 1},
     }
+    if periods:
+        del config["planning_window_hours"]  # the periods make the window
     config.update(settings or {})
     (folder / "scenario.yaml").write_text(yaml.safe_dump(config))
     return folder

@@ -136,7 +136,7 @@ def test_verify_reports_a_tampered_plan(tmp_path: Path) -> None:
     (out / "costs.csv").write_text("\n".join(costs) + "\n")
     result = runner.invoke(app, ["verify", str(shipped_scenario_path()), str(out)])
     assert result.exit_code == 5
-    assert "[objective] energy cost reported" in result.output
+    assert "violation: [figures] costs.csv row energy, column cost_cny: written 14125750.61" in result.output
 
 
 def test_validate_ok() -> None:

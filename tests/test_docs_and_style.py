@@ -42,7 +42,8 @@ def test_every_family_function_states_its_mathematics() -> None:
 
 def test_verifier_checks_every_model_family() -> None:
     """Each row family belongs to a family the verifier checks under the same name (the rows of
-    durable replicas and of staging are checked as those two families)."""
+    durable replicas and of staging are checked as those two families, a preemptible job's
+    hours as the jobs' timing)."""
     within = {
         "replica_count": "durable_replicas",
         "region_cover": "durable_replicas",
@@ -50,6 +51,10 @@ def test_verifier_checks_every_model_family() -> None:
         "data_gravity": "staging",
         "staging_supply": "staging",
         "staging_source": "staging",
+        "staging_start": "staging",
+        "staging_once": "staging",
+        "flex_hours": "timing",
+        "flex_run": "timing",
     }
     for family in _families():
         assert within.get(family, family) in verify.FAMILIES, f"the verifier does not check {family}"

@@ -124,9 +124,36 @@ def _instances(tmp_path: Path) -> dict[str, ew.Scenario]:
     shipped = ew.load_scenario()
     out = {"shipped": shipped, "shipped-carbon-budget": shipped.with_settings(carbon_budget_t=7000.0)}
     out["generated"] = generate_scenario(300, 20, seed=3)
+    out["periods"] = _timed(tmp_path / "timed")
     for seed in range(8):
         out[f"tiny-{seed}"] = ew.load_scenario(write_instance(make_instance(seed), tmp_path / f"t{seed}"))
     return out
+
+
+def _timed(folder: Path) -> ew.Scenario:
+    """Three periods with seasonal prices and a drought, jobs released and due, one preemptible,
+    one running over two periods, a copy staged at b for jobs in two periods, artifacts served."""
+    from builders import tiny_scenario
+
+    periods = [{"period_id": f"p{i}", "hours": 100.0} for i in (1, 2, 3)]
+    hubs = [{"hub_id": "a", "price_cny_per_kwh": 0.9}, {"hub_id": "b", "price_cny_per_kwh": 0.3, "grid_mw": 2.0}]
+    jobs = [
+        {"job_id": "j1", "dataset_id": "d", "deadline_period": "p1"},
+        {"job_id": "j2", "dataset_id": "d", "release_period": "p3", "artifact_tb": 1.0, "serving_hubs": "a"},
+        {"job_id": "j3", "dataset_id": "d", "runtime_h": 150.0, "preemptible": True},
+        {"job_id": "j4", "dataset_id": "d", "runtime_h": 150.0, "unplaced_penalty_cny": 1e6},
+    ]
+    return tiny_scenario(
+        folder,
+        hubs=hubs,
+        jobs=jobs,
+        datasets=[{"dataset_id": "d", "origin_hub": "a"}],
+        links=[{"link_id": "ab", "hub_a": "a", "hub_b": "b", "cost_cny_per_tb": 1.0}],
+        periods=periods,
+        hub_periods=[{"hub_id": "b", "period_id": "p2", "grid_mw": 1.0, "price_cny_per_kwh": 0.2}],
+        link_periods=[{"link_id": "ab", "period_id": "p1", "capacity_gbps": 100.0}],
+        settings={"carbon_budget_t": 1000.0},
+    )
 
 
 def test_every_family_is_the_same_both_ways_on_instances_that_exercise_it(tmp_path: Path) -> None:

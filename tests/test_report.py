@@ -358,7 +358,7 @@ def test_cli_report_refuses_a_plan_of_another_scenario(
     hubs = pd.read_csv(edited / "hubs.csv")
     hubs.loc[hubs["hub_id"] == "nx", "price_cny_per_kwh"] = 0.2
     hubs.to_csv(edited / "hubs.csv", index=False)
-    _refused(["report", str(folder), "--scenario", str(edited)], "does not verify against scenario", "[objective]")
+    _refused(["report", str(folder), "--scenario", str(edited)], "does not verify against scenario", "[figures]")
     # unwritable output: one line naming the file
     (tmp_path / "a-file").write_text("")
     _refused(["report", str(folder), "-o", str(tmp_path / "a-file" / "r.html")], "cannot write the report")

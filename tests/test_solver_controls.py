@@ -71,11 +71,14 @@ def test_time_limit_returns_best_plan_with_bound_or_says_no_solution(tmp_path: P
     if result.status == Status.FEASIBLE:
         assert result.bound is not None and result.bound <= result.objective + 1e-6
         assert result.gap is not None and result.gap >= 0
+    # the API's run (its own build and presolve, under the same 0.05 s) may or may not reach a first
+    # plan on a loaded machine, whatever the run above reached: a verified plan or the clean error
+    try:
         plan = ew.solve(sc, time_limit_s=0.05, mip_rel_gap=0.0, threads=1)
-        assert plan.verified
-    if result.status == Status.NO_SOLUTION:
-        with pytest.raises(ew.NoSolutionError, match="no feasible plan found within the time limit"):
-            ew.solve(sc, time_limit_s=0.05, mip_rel_gap=0.0, threads=1)
+    except ew.NoSolutionError as exc:
+        assert str(exc) == "no feasible plan found within the time limit of 0.05 s; raise --time-limit"
+    else:
+        assert plan.verified and plan.status in ("feasible", "optimal")
 
 
 def test_infeasible_is_reported_not_returned(tmp_path: Path) -> None:

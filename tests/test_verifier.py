@@ -4,7 +4,9 @@ One small scenario exercises every family: a dataset with replicas in two grid r
 staged copy, an origin-only dataset, a must-place and an optional job, artifacts over a 2-hop
 route within a latency bound, a hub whose grid allocation and storage bind, a link loaded to
 three quarters of its capacity, a carbon price and a loose carbon budget. Its verified optimum
-is broken one family at a time, and the verifier must name that family.
+is broken one family at a time, and the verifier must name that family (and, where a decision was
+changed, the written figures that no longer follow from the decisions). Tampered copies of the
+shipped plan, file by file, are in ``tests/test_tampered_plans.py``.
 """
 
 from __future__ import annotations
@@ -20,7 +22,11 @@ from typer.testing import CliRunner
 
 import eastwest_opt as ew
 from eastwest_opt.cli import app
+from eastwest_opt.errors import ScenarioError
+from eastwest_opt.plan.facts import Facts
+from eastwest_opt.plan.figures import recompute
 from eastwest_opt.plan.plan import read_plan
+from eastwest_opt.plan.schema import PLAN_SCHEMAS
 from eastwest_opt.plan.verify import FAMILIES, verify_plan
 
 # a (origin, R1, 0.6 CNY/kWh, 0.6 kg/kWh), b (R2, 0.55, 0.3 kg/kWh, storage 73 CNY/TB-month),
@@ -151,9 +157,15 @@ def _move(job: str, hub: str) -> Break:
         row = _rows(pl, job_id=job)
         pl.loc[row, "hub_id"] = hub
         pl.loc[row, "status"] = "placed"
+        pl.loc[row, "start_period"] = "window"
         return sc
 
     return edit
+
+
+def _start_nowhere(sc: ew.Scenario, p: ew.Plan) -> ew.Scenario:
+    p.placements.loc[_rows(p.placements, job_id="j1"), "start_period"] = ""
+    return sc
 
 
 def _unplace_must_job(sc: ew.Scenario, p: ew.Plan) -> ew.Scenario:
@@ -161,12 +173,6 @@ def _unplace_must_job(sc: ew.Scenario, p: ew.Plan) -> ew.Scenario:
     row = _rows(pl, job_id="j2")
     pl.loc[row, "hub_id"] = ""
     pl.loc[row, "status"] = "unplaced"
-    return sc
-
-
-def _duplicate_job(sc: ew.Scenario, p: ew.Plan) -> ew.Scenario:
-    pl = p.placements
-    p.tables["placements"] = pd.concat([pl, pl[pl["job_id"] == "j4"]], ignore_index=True)
     return sc
 
 
@@ -220,53 +226,44 @@ def _tamper_cost_term(sc: ew.Scenario, p: ew.Plan) -> ew.Scenario:
 
 BREAKS: list[tuple[str, str, Break, set[str]]] = [
     # (family, what, break, every family the broken plan violates)
-    ("assignment", "must-place job j2 left unplaced", _unplace_must_job, {"assignment", "objective"}),
-    ("assignment", "job j4 listed twice", _duplicate_job, {"assignment"}),
+    ("assignment", "must-place job j2 left unplaced", _unplace_must_job, {"assignment", "figures", "objective"}),
     # d2 may live only at a; b has no copy of d2 either
-    ("localization", "j2 moved to b", _move("j2", "b"), {"localization", "staging", "objective"}),
+    ("localization", "j2 moved to b", _move("j2", "b"), {"localization", "staging", "figures", "objective"}),
     # d spans one grid region only; b is still the staging source, j4 trains there, a->b traffic dangles
     (
         "durable_replicas",
         "replica of d at b dropped",
         _drop_replica("d", "b"),
-        {"durable_replicas", "staging", "flow_conservation", "objective"},
+        {"durable_replicas", "staging", "flow_conservation", "figures", "objective"},
     ),
-    ("durable_replicas", "origin replica of d2 dropped", _drop_replica("d2", "a"), {"durable_replicas", "staging"}),
-    ("staging", "staged copy of d at c dropped", _drop_staged_copy, {"staging"}),
+    (
+        "durable_replicas",
+        "origin replica of d2 dropped",
+        _drop_replica("d2", "a"),
+        {"durable_replicas", "staging", "figures"},
+    ),
+    ("staging", "staged copy of d at c dropped", _drop_staged_copy, {"staging", "figures"}),
     # c: j1 (1.0 MW) + j4 (0.5 MW) = 1.5 MW > 1.2 MW; j4 costs 20,000 there instead of 27,500
-    ("hub_power", "j4 moved to c", _move("j4", "c"), {"hub_power", "objective"}),
+    ("hub_power", "j4 moved to c", _move("j4", "c"), {"hub_power", "figures", "objective"}),
     # 100 NPUs at c, which has none; 1.1 MW still fits
-    ("accelerator_inventory", "j3 placed at c", _move("j3", "c"), {"accelerator_inventory", "objective"}),
+    ("accelerator_inventory", "j3 placed at c", _move("j3", "c"), {"accelerator_inventory", "figures", "objective"}),
     # 10 TB staged + 10 TB durable at c > 10 TB; no replication traffic carries the new replica
-    ("storage", "durable replica of d added at c", _extra_replica_at_c, {"storage", "flow_conservation"}),
-    # the traffic tables change but link_flows (what the planner reads) does not: link_capacity too
-    (
-        "flow_conservation",
-        "staging b->c doubled",
-        _scale_traffic,
-        {"flow_conservation", "link_capacity", "objective"},
-    ),
-    (
-        "artifact_delivery",
-        "artifacts over c>a>b>s",
-        _slow_route,
-        {"artifact_delivery", "link_capacity", "objective"},
-    ),
+    ("storage", "durable replica of d added at c", _extra_replica_at_c, {"storage", "flow_conservation", "figures"}),
+    # the traffic tables change but link_flows (what the planner reads) does not: its figures are wrong too
+    ("flow_conservation", "staging b->c doubled", _scale_traffic, {"flow_conservation", "figures", "objective"}),
+    ("artifact_delivery", "artifacts over c>a>b>s", _slow_route, {"artifact_delivery", "figures", "objective"}),
     ("objective", "objective + 50 CNY", _tamper_objective, {"objective"}),
-    ("objective", "energy term - 50 CNY", _tamper_cost_term, {"objective"}),
-    # the old plan against a tightened scenario
-    (
-        "storage",
-        "c storage 9 TB",
-        lambda sc, p: sc.update("hubs", "c", storage_tb=9.0),
-        {"storage"},
-    ),
+    ("figures", "energy term - 50 CNY", _tamper_cost_term, {"figures"}),
+    # the old plan against a tightened scenario: the capacities it writes are no longer the scenario's
+    ("storage", "c storage 9 TB", lambda sc, p: sc.update("hubs", "c", storage_tb=9.0), {"storage", "figures"}),
     (
         "link_capacity",
         "a-b derated to 0.2 Gbit/s = 9 TB < 10 TB",
         lambda sc, p: sc.update("links", "ab", capacity_gbps=0.2),
-        {"link_capacity"},
+        {"link_capacity", "figures"},
     ),
+    # a placed job starts at the start of a period
+    ("timing", "j1 starts in no period", _start_nowhere, {"timing"}),
     (
         "carbon_budget",
         "budget 90 t < 95 t",
@@ -298,15 +295,92 @@ def test_violation_messages_name_what_is_wrong(scenario: ew.Scenario, plan: ew.P
     broken = copy.deepcopy(plan)
     _move("j4", "c")(scenario, broken)
     (power,) = verify_plan(scenario, broken).by_family()["hub_power"]
-    assert str(power) == "[hub_power] hub c draws 1.5000 MW (IT x PUE), its grid allocation is 1.2 MW"
+    assert str(power) == (
+        "[hub_power] hub_usage.csv row c, column meter_mw: hub c draws 1.5000 MW (IT x PUE), "
+        "its grid allocation is 1.2 MW"
+    )
+    assert (power.file, power.row, power.column, power.value, power.limit) == (
+        "hub_usage.csv",
+        "c",
+        "meter_mw",
+        1.5,
+        1.2,
+    )
     (link,) = verify_plan(scenario.update("links", "ab", capacity_gbps=0.2), plan).by_family()["link_capacity"]
-    assert link.message == "arc a->b carries 10 TB, capacity 9 TB"
+    assert link.message == "link_flows.csv row a->b, column total_tb: arc a->b carries 10 TB, capacity 9 TB"
     (budget,) = verify_plan(scenario.with_settings(carbon_budget_t=90.0), plan).by_family()["carbon_budget"]
-    assert budget.message == "emissions 95.000 t exceed the budget 90 t"
+    assert budget.message == "summary.json, key emissions_t: emissions 95.000 t exceed the budget 90 t"
     broken = copy.deepcopy(plan)
     _slow_route(scenario, broken)
     latency = [v.message for v in verify_plan(scenario, broken).by_family()["artifact_delivery"]]
-    assert latency == ["route 'c>a>b>s' takes 15.00 ms, the bound is 12 ms"]
+    assert latency == [
+        "artifact_routes.csv row c>a>b>s bound 12, column route: route 'c>a>b>s' takes 15.00 ms, the bound is 12 ms"
+    ]
+    broken = copy.deepcopy(plan)
+    _move("j4", "c")(scenario, broken)
+    figures = {v.message for v in verify_plan(scenario, broken).by_family()["figures"]}
+    assert "placements.csv row j4, column energy_cost_cny: written 27500, recomputed 20000" in figures
+    assert "hub_usage.csv row c, column meter_mw: written 1, recomputed 1.5" in figures
+    assert "costs.csv row total, column cost_cny: written 103565, recomputed 96565" in figures
+
+
+def test_a_wrong_figure_is_one_violation_with_its_numbers(scenario: ew.Scenario, plan: ew.Plan) -> None:
+    broken = copy.deepcopy(plan)
+    pl = broken.placements
+    pl.loc[_rows(pl, job_id="j1"), "it_mw"] += 1.0  # j1 draws 1.0 MW at c
+    (wrong,) = verify_plan(scenario, broken).violations
+    assert str(wrong) == "[figures] placements.csv row j1, column it_mw: written 2, recomputed 1"
+    assert wrong.record() == {
+        "family": "figures",
+        "file": "placements.csv",
+        "row": "j1",
+        "column": "it_mw",
+        "written": 2.0,
+        "recomputed": 1.0,
+        "value": None,
+        "limit": None,
+        "message": "placements.csv row j1, column it_mw: written 2, recomputed 1",
+    }
+    broken = copy.deepcopy(plan)
+    ar = broken.artifact_routes
+    ar.loc[_rows(ar, route="c>b>s"), "max_latency_ms"] = 13.0  # no job at c serving s has that bound
+    said = [str(v) for v in verify_plan(scenario, broken).violations]
+    assert said == [
+        "[figures] artifact_routes.csv row c>b>s bound 13, column max_latency_ms: written 13, recomputed '12'",
+        "[artifact_delivery] artifact_routes.csv row c->s bound 12, column tb: routes carry 0 TB of artifacts from c "
+        "to s, the jobs placed at c need 1 TB",
+        "[artifact_delivery] artifact_routes.csv row c->s bound 13, column tb: routes carry 1 TB of artifacts from c "
+        "to s, the jobs placed at c need 0 TB",
+    ]
+
+
+# ---------------------------------------------------------------------------------
+# the plan's form: its schema, read by read_plan, written by extract
+# ---------------------------------------------------------------------------------
+def test_the_plan_tables_have_the_schemas_columns(plan: ew.Plan) -> None:
+    """plan/extract.py writes exactly the columns PLAN_SCHEMAS defines, in its order."""
+    assert set(plan.tables) == set(PLAN_SCHEMAS)
+    for name, schema in PLAN_SCHEMAS.items():
+        assert list(plan.tables[name].columns) == schema.column_names, name
+
+
+def test_every_figure_column_is_recomputed(scenario: ew.Scenario, plan: ew.Plan) -> None:
+    """Every column of every table that is neither key nor decision has its recomputation."""
+    rebuilt = recompute(Facts(scenario), plan.tables)
+    for name, schema in PLAN_SCHEMAS.items():
+        missing = [c for c in schema.figures if name not in rebuilt or c not in rebuilt[name].columns]
+        assert not missing, f"{name}: {missing} are not recomputed"
+    assert set(PLAN_SCHEMAS) - set(rebuilt) == {"staging", "traffic"}  # decisions only
+    assert not PLAN_SCHEMAS["staging"].figures and not PLAN_SCHEMAS["traffic"].figures
+
+
+def test_a_duplicated_job_is_an_input_error(scenario: ew.Scenario, plan: ew.Plan) -> None:
+    broken = copy.deepcopy(plan)
+    pl = broken.placements
+    broken.tables["placements"] = pd.concat([pl, pl[pl["job_id"] == "j4"]], ignore_index=True)
+    with pytest.raises(ScenarioError) as err:
+        verify_plan(scenario, broken)
+    assert [str(p) for p in err.value.problems] == ["placements.csv, row 6: duplicate row j4 (first in row 5)"]
 
 
 # ---------------------------------------------------------------------------------
@@ -316,6 +390,7 @@ def test_written_plan_reread_verifies(scenario: ew.Scenario, plan: ew.Plan, tmp_
     again = read_plan(plan.write(tmp_path / "plan"))
     report = verify_plan(scenario, again)
     assert report.ok, report.violations
+    assert report.warnings == []
     assert again.objective_cny == pytest.approx(OBJECTIVE, rel=1e-9)
     # the re-read tables still expose a break
     _scale_traffic(scenario, again)
@@ -335,7 +410,7 @@ def test_cli_written_plan_reread_verifies(folder: Path, tmp_path: Path) -> None:
 
 
 def test_unrelated_scenario_rejects_the_plan(plan: ew.Plan, tmp_path: Path) -> None:
-    # the same plan against a scenario where b is dearer: the reported costs no longer add up
+    # the same plan against a scenario where b is dearer: the written costs no longer add up
     dearer = tiny_scenario(
         tmp_path / "s",
         hubs=[dict(h, price_cny_per_kwh=0.65) if h["hub_id"] == "b" else h for h in HUBS],
@@ -347,7 +422,16 @@ def test_unrelated_scenario_rejects_the_plan(plan: ew.Plan, tmp_path: Path) -> N
         jobs=JOBS,
         settings=SETTINGS,
     )
-    assert set(verify_plan(dearer, plan).by_family()) == {"objective"}
+    warned: list[str] = []
+    report = verify_plan(dearer, plan, warn=warned.append)
+    assert set(report.by_family()) == {"figures", "objective"}
+    assert "placements.csv row j4, column energy_cost_cny: written 27500, recomputed 32500" in [
+        v.message for v in report.violations
+    ]
+    assert warned == report.warnings
+    (line,) = warned
+    assert line.startswith("the plan was solved for another version of this scenario (fingerprint ")
+    assert line.endswith("); checking anyway")
 
 
 def test_written_plan_with_numeric_looking_ids_reread_verifies(tmp_path: Path) -> None:
@@ -367,10 +451,18 @@ def test_reported_link_flows_must_match_the_traffic(scenario: ew.Scenario, plan:
     """The link_flows table a planner reads (and the report draws) is checked against the traffic."""
     emptied = copy.deepcopy(plan)
     emptied.tables["link_flows"] = emptied.link_flows.iloc[0:0]
-    report = verify_plan(scenario, emptied)
-    assert not report.ok
-    assert report.violations[0].family == "link_capacity"
-    assert "link_flows reports 0 TB on a->b, but traffic and artifact routes carry 10 TB" in str(report.violations[0])
+    with pytest.raises(ScenarioError) as err:
+        verify_plan(scenario, emptied)
+    assert [str(p) for p in err.value.problems] == [
+        "link_flows.csv: no row for 8 directions of links.csv (every link with capacity, both ways): a->b, b->a, "
+        "b->c, c->b, a->c and 3 more (the table has 0 rows)"
+    ]
     halved = copy.deepcopy(plan)
     halved.tables["link_flows"] = halved.link_flows.assign(total_tb=halved.link_flows["total_tb"] / 2)
-    assert any("link_flows reports" in str(v) for v in verify_plan(scenario, halved).violations)
+    said = [v.message for v in verify_plan(scenario, halved).violations]
+    assert said == [
+        "link_flows.csv row a->b, column total_tb: written 5, recomputed 10",
+        "link_flows.csv row b->c, column total_tb: written 5, recomputed 10",
+        "link_flows.csv row c->b, column total_tb: written 0.5, recomputed 1",
+        "link_flows.csv row b->s, column total_tb: written 0.5, recomputed 1",
+    ]

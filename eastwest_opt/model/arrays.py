@@ -146,7 +146,8 @@ def build_arrays(data: ModelData) -> ArrayModel:
 def _csr(
     blocks: list[RowBlock],
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, dict[str, tuple[int, int]]]:
-    """Stack the blocks' rows into one CSR matrix; duplicate (row, column) entries are summed."""
+    """Stack the blocks' rows into one CSR matrix; duplicate (row, column) entries are summed and
+    zero entries left out."""
     offsets, count = {}, 0
     for b in blocks:
         offsets[b.name] = (count, count + len(b.keys))
@@ -155,7 +156,8 @@ def _csr(
     rows = np.concatenate([offsets[b.name][0] + b.row for b in blocks] or [empty_i])
     cols = np.concatenate([b.col for b in blocks] or [empty_i])
     vals = np.concatenate([b.val for b in blocks] or [empty_f])
-    order = np.lexsort((cols, rows))
+    width = int(cols.max()) + 1 if len(cols) else 1
+    order = np.argsort(rows * width + cols, kind="stable")  # as lexsort((cols, rows)), in one key
     rows, cols, vals = rows[order], cols[order], vals[order]
     if len(rows):
         new = np.empty(len(rows), dtype=bool)
@@ -164,6 +166,8 @@ def _csr(
         firsts = np.flatnonzero(new)
         vals = np.add.reduceat(vals, firsts)
         rows, cols = rows[firsts], cols[firsts]
+        nonzero = vals != 0.0  # a zero coefficient is no entry (Pyomo leaves it out as well)
+        rows, cols, vals = rows[nonzero], cols[nonzero], vals[nonzero]
     start = np.zeros(count + 1, dtype=np.int64)
     np.cumsum(np.bincount(rows, minlength=count), out=start[1:])
     lower = np.concatenate([b.lower for b in blocks] or [empty_f]).astype(float)

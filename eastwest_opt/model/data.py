@@ -10,39 +10,51 @@ variants that change only numbers can re-solve the same model.
 
 from __future__ import annotations
 
-import math
-from collections import defaultdict
 from dataclasses import dataclass, field
 
+import numpy as np
 import pandas as pd
 
+from eastwest_opt.model.pairs import artifact_jobs, artifact_routes, in_time, job_hub_pairs, positions
+from eastwest_opt.model.periods import arc_capacity, horizon, hub_values
 from eastwest_opt.scenario.checks import allowed_hub_set, is_missing
-from eastwest_opt.scenario.core import Scenario
+from eastwest_opt.scenario.core import HOURS_PER_MONTH, Scenario
 from eastwest_opt.scenario.network import Arc, Network, Route
 
 ANY_ZONE = "*"
 Commodity = tuple[str, str, str]  # (kind, source hub, zone)
-ArtifactGroup = tuple[str, str, float]  # (training hub, serving hub, latency bound in ms)
+ArtifactGroup = tuple[str, str, float, int]  # (training hub, serving hub, latency bound ms, end period)
 
 
 @dataclass
 class ModelData:
-    """Index sets and coefficients of the placement model, derived from a scenario."""
+    """Index sets and coefficients of the placement model, derived from a scenario.
+
+    Values that change with the period are keyed by (hub, period id) or (arc, period id); a
+    scenario without periods has the one period ``window``. ``pairs`` has one row per (job
+    group, hub, start period) a group may train at (``start`` -1 for a preemptible job);
+    ``pair_hours`` the hours and energy of each row in each period it runs; ``flex_periods`` the
+    periods each preemptible row may run in.
+    """
 
     hubs: list[str]
     hub_region: dict[str, str]
     pue: dict[str, float]
-    price_cny_per_kwh: dict[str, float]
-    grid_mw: dict[str, float]
-    storage_tb: dict[str, float]
-    carbon_kg_per_kwh: dict[str, float]
     storage_price_cny_per_tb_month: dict[str, float]
-    storage_months: float
     inventory: dict[tuple[str, str], float]  # (hub, accel) -> count
+    periods: list[str]
+    period_hours: list[float]
+    timed: bool  # the scenario has a periods table
+    price: dict[tuple[str, str], float]  # (hub, period) -> CNY/kWh
+    grid: dict[tuple[str, str], float]  # (hub, period) -> MW
+    carbon: dict[tuple[str, str], float]  # (hub, period) -> kg/kWh
+    storage: dict[tuple[str, str], float]  # (hub, period) -> TB
     arcs: list[Arc]
-    arc_capacity_tb: dict[Arc, float]
+    arc_capacity: dict[tuple[Arc, str], float]  # (arc, period) -> TB over the period
     arc_cost_cny_per_tb: dict[Arc, float]
-    pairs: pd.DataFrame  # one row per allowed (job group, hub) with derived per-job coefficients
+    pairs: pd.DataFrame
+    pair_hours: pd.DataFrame  # pair, period, hours, energy_mwh
+    flex_periods: pd.DataFrame  # pair, period
     jobs: list[str]  # job group ids (a group of identical jobs; its id is its first member's)
     group_size: dict[str, int]  # n_g: jobs in the group
     group_members: dict[str, list[str]]  # the group's job ids, in file order
@@ -58,12 +70,21 @@ class ModelData:
     staging_hubs: dict[str, list[str]]  # dataset -> hubs that may hold a staged copy
     dataset_regions: dict[str, list[str]]  # datasets needing >= 2 regions -> candidate regions
     commodities: dict[Commodity, list[Arc]]  # traffic commodity -> arcs it may use
-    artifact_routes: dict[ArtifactGroup, list[Route]]
-    artifact_jobs: dict[ArtifactGroup, list[str]]
+    artifact_routes: dict[ArtifactGroup, list[Route]]  # (hub, serving hub, bound, end period) -> routes
+    artifact_jobs: dict[ArtifactGroup, list[int]]  # -> the pair rows whose artifacts it carries
     artifact_tb: dict[str, float]
     carbon_price_cny_per_t: float
     carbon_budget_t: float | None
     zones: dict[str, frozenset[str] | None] = field(default_factory=dict)
+
+    @property
+    def storage_months(self) -> float:
+        """Length of the horizon in months, for storage priced per TB-month."""
+        return sum(self.period_hours) / HOURS_PER_MONTH
+
+    def grid_mw(self, hub: str) -> float:
+        """The hub's grid allocation in the first period (the only one without periods)."""
+        return self.grid[hub, self.periods[0]]
 
 
 def localization(scenario: Scenario) -> tuple[dict[str, frozenset[str] | None], dict[str, str], dict[str, bool]]:
@@ -77,18 +98,22 @@ def localization(scenario: Scenario) -> tuple[dict[str, frozenset[str] | None], 
     ``H_c(d)`` (its zone). Returns the allowed hubs per dataset (``None``: every hub), the
     zone id per dataset, and whether staging is allowed per dataset.
     """
-    classes = scenario.data_classes.set_index("class_id")
+    dc = scenario.data_classes
+    rule = {c: str(a) for c, a in zip(dc["class_id"].tolist(), dc["allowed_hubs"].tolist(), strict=True)}
+    stages = {c: bool(v) for c, v in zip(dc["class_id"].tolist(), dc["staging_allowed"].tolist(), strict=True)}
     allowed: dict[str, frozenset[str] | None] = {}
     zone: dict[str, str] = {}
     staging: dict[str, bool] = {}
-    for ds in scenario.datasets.itertuples(index=False):
-        cls = classes.loc[ds.class_id]
-        hubs = allowed_hub_set(str(cls["allowed_hubs"]), ds.origin_hub)
-        allowed[ds.dataset_id] = hubs
-        zone[ds.dataset_id] = ANY_ZONE if hubs is None else str(ds.class_id)
-        if str(cls["allowed_hubs"]).strip() == "origin":
-            zone[ds.dataset_id] = f"{ds.class_id}@{ds.origin_hub}"
-        staging[ds.dataset_id] = bool(cls["staging_allowed"])
+    ds = scenario.datasets
+    for d, cls, origin in zip(
+        ds["dataset_id"].tolist(), ds["class_id"].tolist(), ds["origin_hub"].tolist(), strict=True
+    ):
+        hubs = allowed_hub_set(rule[cls], origin)
+        allowed[d] = hubs
+        zone[d] = ANY_ZONE if hubs is None else str(cls)
+        if rule[cls].strip() == "origin":
+            zone[d] = f"{cls}@{origin}"
+        staging[d] = stages[cls]
     return allowed, zone, staging
 
 
@@ -102,120 +127,85 @@ GROUP_KEY = (
     "max_latency_ms",
     "unplaced_penalty_cny",
     "allowed_hubs",
+    "release_period",
+    "deadline_period",
 )
+
+
+def _group_numbers(scenario: Scenario, aggregate: bool) -> np.ndarray:
+    """The group of each job, numbered in order of first appearance: jobs equal in every column
+    of ``GROUP_KEY`` share one unless either has an override row or is preemptible."""
+    jobs = scenario.jobs
+    n = len(jobs)
+    if not aggregate or not n:
+        return np.arange(n, dtype=np.int64)
+    codes = {col: pd.factorize(jobs[col].to_numpy(dtype=object), use_na_sentinel=False)[0] for col in GROUP_KEY}
+    alone = jobs["job_id"].isin(set(scenario.overrides["job_id"])) | jobs["preemptible"].astype(bool)
+    codes["alone"] = np.where(alone.to_numpy(dtype=bool), np.arange(n), -1)
+    return pd.DataFrame(codes).groupby(list(codes), sort=False).ngroup().to_numpy(dtype=np.int64)
 
 
 def job_groups(scenario: Scenario, *, aggregate: bool = True) -> pd.DataFrame:
     """Identical jobs gathered into groups: one row per group with its members and size.
 
     Two jobs are identical when every column the model reads is equal (``GROUP_KEY``) and
-    neither has an override row. Identical jobs are interchangeable in every constraint and
+    neither has an override row nor is preemptible (a preemptible job splits its own hours
+    over periods, which counts of jobs would not tell apart). Identical jobs are interchangeable in every constraint and
     in the objective, so placing ``x[g,h]`` of the ``n_g`` jobs of group ``g`` at hub ``h``
     (an integer) is an exact reduction of placing each job with a binary. A group's id is its
     first member's job id. With ``aggregate=False`` every job is its own group.
     """
     jobs = scenario.jobs
-    if aggregate and len(jobs):
-        key = pd.Series([""] * len(jobs), index=jobs.index, dtype=object)
-        for col in GROUP_KEY:
-            key = key + "|" + jobs[col].map(repr)
-        overridden = jobs["job_id"].isin(set(scenario.overrides["job_id"]))
-        key = key.where(~overridden, "override|" + jobs["job_id"])
-    else:
-        key = jobs["job_id"]
-    first = ~key.duplicated(keep="first")
+    group = _group_numbers(scenario, aggregate)
+    first = ~pd.Series(group).duplicated(keep="first").to_numpy()
+    order = np.argsort(group, kind="stable")
+    ids = jobs["job_id"].to_numpy(dtype=object)[order]
+    split = np.cumsum(np.bincount(group, minlength=int(first.sum())))[:-1] if len(group) else []
+    members = [part.tolist() for part in np.split(ids, split)] if len(group) else []
     reps = jobs.loc[first].copy()
-    group_of_key = dict(zip(key[first], reps["job_id"], strict=True))
-    group = key.map(group_of_key)
-    members = jobs["job_id"].groupby(group, sort=False).agg(list)
     reps = reps.rename(columns={"job_id": "group_id"}).reset_index(drop=True)
-    reps["members"] = reps["group_id"].map(members)
-    reps["size"] = reps["members"].map(len).astype(int)
+    reps["members"] = pd.Series(members, dtype=object) if members else pd.Series([], dtype=object)
+    reps["size"] = np.array([len(m) for m in members], dtype=int)
+    h = horizon(scenario)
+    last = len(h.ids) - 1
+    reps["release"] = [h.index(p, 0) for p in reps["release_period"]]
+    reps["deadline"] = [h.index(p, last) for p in reps["deadline_period"]]
+    reps["preemptible"] = reps["preemptible"].astype(bool) & h.timed
     return reps
 
 
-def job_hub_pairs(
-    scenario: Scenario, allowed: dict[str, frozenset[str] | None], groups: pd.DataFrame | None = None
-) -> pd.DataFrame:
-    """Every (job group, hub) pair the group's jobs may train at, with derived or overridden figures.
-
-    Derived per job: accelerator type and count from the job, ``it_mw = count * kw_per_accel / 1000``,
-    ``energy_mwh = it_mw * runtime_h * pue[h]``, energy cost
-    ``energy_mwh * 1000 * price[h] * (1 - subsidy[h, k])`` unless a fixed cost is given,
-    ``carbon_t = energy_mwh * carbon_kg_per_kwh[h]`` (kg/kWh = t/MWh). Overrides replace any
-    of accel_id, accel_count, it_mw, runtime_h and the energy cost for one (job, hub).
-    Built with vectorised pandas operations, so that it scales to large portfolios.
-    """
-    if groups is None:
-        groups = job_groups(scenario)
-    hubs = scenario.hubs[["hub_id", "pue", "carbon_kg_per_kwh"]]
-    cols = ["group_id", "dataset_id", "accel_id", "accel_count", "runtime_h", "allowed_hubs", "size"]
-    cross = groups[cols].merge(hubs, how="cross")
-    # localization by data class, then the job's own hub restriction
-    class_ok = {(d, h) for d, hs in allowed.items() if hs is not None for h in hs}
-    free = {d for d, hs in allowed.items() if hs is None}
-    keep = [
-        (d in free or (d, h) in class_ok) and (not restrict or h in restrict)
-        for d, h, restrict in zip(cross["dataset_id"], cross["hub_id"], cross["allowed_hubs"], strict=True)
-    ]
-    cross = cross.loc[keep].reset_index(drop=True)
-    cross["fixed_cost_cny"] = math.nan
-    cross["it_mw_override"] = math.nan
-    ov = scenario.overrides
-    if len(ov):
-        o = ov.rename(
-            columns={
-                "job_id": "group_id",
-                "accel_id": "o_accel",
-                "accel_count": "o_count",
-                "it_mw": "o_it",
-                "runtime_h": "o_runtime",
-                "fixed_cost_cny": "o_fixed",
-            }
-        )
-        cross = cross.merge(o, on=["group_id", "hub_id"], how="left")
-        has = cross["o_accel"].notna() & (cross["o_accel"] != "")
-        cross.loc[has, "accel_id"] = cross.loc[has, "o_accel"]
-        cross["accel_count"] = cross["o_count"].where(cross["o_count"].notna(), cross["accel_count"])
-        cross["runtime_h"] = cross["o_runtime"].where(cross["o_runtime"].notna(), cross["runtime_h"])
-        cross["it_mw_override"] = cross["o_it"]
-        cross["fixed_cost_cny"] = cross["o_fixed"]
-    kw = dict(zip(scenario.accelerators["accel_id"], scenario.accelerators["kw_per_accel"], strict=True))
-    it_mw = cross["accel_count"].astype(float) * cross["accel_id"].map(kw).astype(float) / 1000.0
-    cross["it_mw"] = cross["it_mw_override"].where(cross["it_mw_override"].notna(), it_mw)
-    cross["accel_count"] = cross["accel_count"].astype(int)
-    cross["runtime_h"] = cross["runtime_h"].astype(float)
-    cross["meter_mw"] = cross["it_mw"] * cross["pue"]
-    cross["energy_mwh"] = cross["it_mw"] * cross["runtime_h"] * cross["pue"]
-    ha = scenario.hub_accelerators
-    subsidy = dict(zip(zip(ha["hub_id"], ha["accel_id"], strict=True), ha["energy_subsidy_share"], strict=True))
-    cross["subsidy_share"] = [
-        float(subsidy.get((h, k), 0.0)) for h, k in zip(cross["hub_id"], cross["accel_id"], strict=True)
-    ]
-    cross["carbon_t"] = cross["energy_mwh"] * cross["carbon_kg_per_kwh"]
-    columns = [
-        "group_id",
-        "hub_id",
-        "dataset_id",
-        "size",
-        "accel_id",
-        "accel_count",
-        "it_mw",
-        "meter_mw",
-        "runtime_h",
-        "energy_mwh",
-        "subsidy_share",
-        "fixed_cost_cny",
-        "carbon_t",
-    ]
-    return cross[columns]
+def energy_cost_cny(data: ModelData, price: dict[tuple[str, str], float] | None = None) -> np.ndarray:
+    """Energy cost of each pair row that runs without interruption, at the given prices per
+    (hub, period) (default: the data's): ``Σ_p E[j,h,t,p] * 1000 * price[h,p] * (1 - subsidy)``,
+    or the override's fixed cost; 0 for a preemptible row, whose energy its hours carry."""
+    price = data.price if price is None else price
+    pairs, ph = data.pairs, data.pair_hours
+    unit = _per_hub_period(data, price)
+    subsidy = pairs["subsidy_share"].to_numpy(dtype=float)[ph["pair"].to_numpy()]
+    part = ph["energy_mwh"].to_numpy(dtype=float) * 1000.0 * unit * (1.0 - subsidy)
+    derived = np.bincount(ph["pair"].to_numpy(), weights=part, minlength=len(pairs))
+    fixed = pairs["fixed_cost_cny"].to_numpy(dtype=float)
+    return np.where(np.isnan(fixed), derived, fixed)
 
 
-def energy_cost_cny(pairs: pd.DataFrame, price_cny_per_kwh: dict[str, float]) -> pd.Series:
-    """Energy cost of each (job, hub) pair at the given hub prices."""
-    price = pairs["hub_id"].map(price_cny_per_kwh)
-    derived = pairs["energy_mwh"] * 1000.0 * price * (1.0 - pairs["subsidy_share"])
-    return derived.where(pairs["fixed_cost_cny"].isna(), pairs["fixed_cost_cny"])
+def _per_hub_period(data: ModelData, values: dict[tuple[str, str], float]) -> np.ndarray:
+    """``values[hub, period]`` of each (pair row, period) of ``data.pair_hours``."""
+    ph = data.pair_hours
+    hub_ix = {h: i for i, h in enumerate(data.hubs)}
+    table = np.array([[float(values[h, p]) for p in data.periods] for h in data.hubs], dtype=float).reshape(
+        len(data.hubs), len(data.periods)
+    )
+    hub = positions(hub_ix, data.pairs["hub_id"])[ph["pair"].to_numpy(dtype=np.int64)]
+    return table[hub, ph["period"].to_numpy(dtype=np.int64)]
+
+
+def carbon_t(data: ModelData) -> np.ndarray:
+    """Emissions of each pair row that runs without interruption: ``Σ_p E[j,h,t,p] * carbon[h,p]``
+    (kg/kWh = t/MWh); 0 for a preemptible row."""
+    pairs, ph = data.pairs, data.pair_hours
+    factor = _per_hub_period(data, data.carbon)
+    part = ph["energy_mwh"].to_numpy(dtype=float) * factor
+    return np.bincount(ph["pair"].to_numpy(), weights=part, minlength=len(pairs))
 
 
 def prepare(scenario: Scenario, network: Network, *, elastic: bool = False, aggregate: bool = True) -> ModelData:
@@ -227,16 +217,18 @@ def prepare(scenario: Scenario, network: Network, *, elastic: bool = False, aggr
     (``latency_excess_ms``), which the elastic model penalises.
     """
     hubs = scenario.hubs
+    h = horizon(scenario)
     allowed, zone_of, staging_ok = localization(scenario)
     groups = job_groups(scenario, aggregate=aggregate)
     pairs = job_hub_pairs(scenario, allowed, groups)
-    pairs, routes, group_jobs = artifact_routes(scenario, network, groups, pairs, elastic=elastic)
+    pairs, routes = artifact_routes(scenario, network, groups, pairs, elastic=elastic)
+    pairs, pair_hours, flex = in_time(pairs, groups, h)
+    jobs_of = artifact_jobs(pairs, groups, routes)
     replica_hubs, staging_hubs, dataset_regions = dataset_hubs(scenario, allowed, staging_ok)
     commodities = traffic_commodities(scenario, network, allowed, zone_of, replica_hubs, staging_hubs)
     ds = scenario.datasets.set_index("dataset_id")
-    arcs_df = network.arcs
     ha = scenario.hub_accelerators
-    inventory = {(h, k): float(c) for h, k, c in zip(ha["hub_id"], ha["accel_id"], ha["count"], strict=True)}
+    inventory = {(hub, k): float(c) for hub, k, c in zip(ha["hub_id"], ha["accel_id"], ha["count"], strict=True)}
     penalty: dict[str, float] = {}
     if scenario.allow_unplaced:
         for g, p in zip(groups["group_id"], groups["unplaced_penalty_cny"], strict=True):
@@ -250,17 +242,21 @@ def prepare(scenario: Scenario, network: Network, *, elastic: bool = False, aggr
         hubs=list(hubs["hub_id"]),
         hub_region=dict(zip(hubs["hub_id"], hubs["grid_region"], strict=True)),
         pue=by_hub("pue"),
-        price_cny_per_kwh=by_hub("price_cny_per_kwh"),
-        grid_mw=by_hub("grid_mw"),
-        storage_tb=by_hub("storage_tb"),
-        carbon_kg_per_kwh=by_hub("carbon_kg_per_kwh"),
         storage_price_cny_per_tb_month=by_hub("storage_price_cny_per_tb_month"),
-        storage_months=scenario.storage_months,
         inventory=inventory,
-        arcs=list(arcs_df.index),
-        arc_capacity_tb=arcs_df["capacity_tb"].to_dict(),
-        arc_cost_cny_per_tb=arcs_df["cost_cny_per_tb"].to_dict(),
+        periods=h.ids,
+        period_hours=h.hours.tolist(),
+        timed=h.timed,
+        price=hub_values(scenario, h, "price_cny_per_kwh"),
+        grid=hub_values(scenario, h, "grid_mw"),
+        carbon=hub_values(scenario, h, "carbon_kg_per_kwh"),
+        storage=hub_values(scenario, h, "storage_tb"),
+        arcs=list(network.arcs.index),
+        arc_capacity=arc_capacity(scenario, h, network.arcs),
+        arc_cost_cny_per_tb=network.arcs["cost_cny_per_tb"].to_dict(),
         pairs=pairs,
+        pair_hours=pair_hours,
+        flex_periods=flex,
         jobs=list(groups["group_id"]),
         group_size=dict(zip(groups["group_id"], groups["size"].astype(int), strict=True)),
         group_members=dict(zip(groups["group_id"], groups["members"], strict=True)),
@@ -276,56 +272,13 @@ def prepare(scenario: Scenario, network: Network, *, elastic: bool = False, aggr
         staging_hubs=staging_hubs,
         dataset_regions=dataset_regions,
         commodities=commodities,
-        artifact_routes=routes,
-        artifact_jobs=group_jobs,
+        artifact_routes={key: routes[key[:3]] for key in jobs_of},
+        artifact_jobs=jobs_of,
         artifact_tb=dict(zip(groups["group_id"], groups["artifact_tb"].astype(float), strict=True)),
         carbon_price_cny_per_t=scenario.carbon_price_cny_per_t,
         carbon_budget_t=scenario.carbon_budget_t,
         zones={zone_of[d]: allowed[d] for d in ds.index},
     )
-
-
-def artifact_routes(
-    scenario: Scenario, network: Network, groups: pd.DataFrame, pairs: pd.DataFrame, *, elastic: bool
-) -> tuple[pd.DataFrame, dict[ArtifactGroup, list[Route]], dict[ArtifactGroup, list[str]]]:
-    """Candidate artifact routes within each job's latency bound, and the pairs that have them.
-
-    A (group, hub) pair stays only if every serving hub of the group has a route from the hub
-    within the bound (elastic: any route, the excess recorded). Returns the pairs kept (with
-    ``latency_excess_ms`` and ``max_latency_ms``), the routes of each artifact group
-    (training hub, serving hub, bound) and the job groups whose artifacts each carries.
-    """
-    serving = dict(zip(groups["group_id"], groups["serving_hubs"], strict=True))
-    bound_of = {
-        g: (float(b) if not is_missing(b) else math.inf)
-        for g, b in zip(groups["group_id"], groups["max_latency_ms"], strict=True)
-    }
-    artifact_tb = dict(zip(groups["group_id"], groups["artifact_tb"].astype(float), strict=True))
-    routes: dict[ArtifactGroup, list[Route]] = {}
-    group_jobs: dict[ArtifactGroup, list[str]] = defaultdict(list)
-    keep, excess, bounds = [], [], []
-    for g, h in zip(pairs["group_id"], pairs["hub_id"], strict=True):
-        bound = bound_of[g]
-        bounds.append(bound)
-        worst = 0.0
-        if elastic:
-            for t in serving[g]:
-                worst = max(worst, network.fastest_latency_ms(h, t) - bound)
-            bound = math.inf
-        excess.append(worst if math.isfinite(worst) else 0.0)
-        keys = [(h, t, bound) for t in serving[g] if t != h]
-        for key in keys:
-            if key not in routes:
-                routes[key] = network.candidate_routes(key[0], key[1], bound, scenario.artifact_paths_k)
-        ok = all(routes[key] for key in keys)
-        keep.append(ok)
-        if ok and artifact_tb[g] > 0:
-            for key in keys:
-                group_jobs[key].append(g)
-    pairs["latency_excess_ms"] = excess
-    pairs["max_latency_ms"] = bounds
-    pairs = pairs.loc[keep].reset_index(drop=True)
-    return pairs, {k: v for k, v in routes.items() if k in group_jobs}, dict(group_jobs)
 
 
 def dataset_hubs(

@@ -1,10 +1,12 @@
 """objective: the total cost in CNY, each term a linear function of the columns.
 
-    energy   = sum_{(j,h)} E[j,h] * 1000 * price[h] * (1 - subsidy[h,k(j,h)]) * x[j,h]
-               (or the override's fixed cost F[j,h] * x[j,h])
-    carbon   = carbon_price * sum_{(j,h)} carbon_t[j,h] * x[j,h]
-    storage  = months * sum_h storage_price[h] * sum_d size_d * (y[d,h] + s[d,h])
-    transfer = sum_a cost[a] * (sum_c f[c,a] + sum_{(g,p) : a in p} w[g,p])
+    energy   = sum_{(j,h,t)} sum_p E[j,h,t,p] * 1000 * price[h,p] * (1 - subsidy[h,k(j,h)]) * x[j,h,t]
+               + sum_{(j,h,p)} it_mw * pue[h] * 1000 * price[h,p] * (1 - subsidy) * e[j,h,p]
+               (or the override's fixed cost F[j,h] * x[j,h,t])
+    carbon   = carbon_price * (emissions of the same rows and hours, at carbon[h,p])
+    storage  = sum_h storage_price[h] * sum_d size_d * (M * y[d,h] + sum_p M_p * k[d,h,p])
+               (M = horizon months, M_p = H_p / 730; with one period k is s and M_p = M)
+    transfer = sum_{a,p} cost[a] * (sum_c f[c,a,p] + sum_{(g,r) : a in r} w[g,r])
     unplaced = sum_j penalty_j * u[j]
 
 Each term is kept apart (:class:`Term`), so that the plan reports it and a re-solve can write
@@ -19,8 +21,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from eastwest_opt.model.data import energy_cost_cny
+from eastwest_opt.model.data import carbon_t, energy_cost_cny
 from eastwest_opt.model.index import Index
+from eastwest_opt.scenario.core import HOURS_PER_MONTH
 
 COST_TERMS = ("energy", "carbon", "storage", "transfer", "unplaced")
 
@@ -38,29 +41,48 @@ class Term:
         return float(self.coef @ col_value[self.col]) if len(self.col) else 0.0
 
 
+def _flex(ix: Index) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Per preemptible (row, period): its hub, period id and the MWh of one hour there."""
+    pairs = ix.data.pairs
+    hub = pairs["hub_id"].to_numpy()[ix.fx_pair] if len(ix.fx_pair) else np.zeros(0, dtype=object)
+    period = np.array(ix.periods, dtype=object)[ix.fx_period] if len(ix.fx_pair) else np.zeros(0, dtype=object)
+    mwh = (pairs["it_mw"].to_numpy(dtype=float) * pairs["pue"].to_numpy(dtype=float))[ix.fx_pair]
+    return hub, period, mwh
+
+
 def emissions(ix: Index) -> Term:
-    """Emissions of training energy in tCO2: ``sum carbon_t[j,h] * x[j,h]``."""
-    return Term("emissions_t", ix.cols("x"), ix.data.pairs["carbon_t"].to_numpy(dtype=float))
+    """Emissions of training energy in tCO2: ``sum carbon_t[j,h,t] * x[j,h,t]`` over uninterrupted
+    rows and ``sum it_mw * pue * carbon[h,p] * e[j,h,p]`` over the hours of preemptible ones."""
+    data = ix.data
+    hub, period, mwh = _flex(ix)
+    per_hour = mwh * np.array([data.carbon[h, p] for h, p in zip(hub, period, strict=True)], dtype=float)
+    return Term(
+        "emissions_t",
+        np.concatenate([ix.cols("x"), ix.cols("e")]),
+        np.concatenate([carbon_t(data), per_hour]),
+    )
 
 
 def cost_terms(ix: Index) -> list[Term]:
     """The objective's terms (see the module docstring), in :data:`COST_TERMS` order."""
     data = ix.data
-    months = data.storage_months
+    hub, period, mwh = _flex(ix)
+    price = np.array([data.price[h, p] for h, p in zip(hub, period, strict=True)], dtype=float)
+    subsidy = data.pairs["subsidy_share"].to_numpy(dtype=float)[ix.fx_pair]
+    fixed = data.pairs["fixed_cost_cny"].to_numpy(dtype=float)[ix.fx_pair]
+    flex_energy = np.where(np.isnan(fixed), mwh * 1000.0 * price * (1.0 - subsidy), 0.0)
     store = np.array([data.storage_price_cny_per_tb_month[h] for h in ix.hubs], dtype=float)
     arc_cost = np.array([data.arc_cost_cny_per_tb[a] for a in ix.arcs], dtype=float)
     penalty = np.array([data.unplaceable_penalty[j] for j in ix.unplaced], dtype=float)
     route_cost = np.array([float(arc_cost[arcs].sum()) if arcs else 0.0 for arcs in ix.w_arcs], dtype=float)
     return [
-        Term("energy", ix.cols("x"), energy_cost_cny(data.pairs, data.price_cny_per_kwh).to_numpy(dtype=float)),
-        Term("carbon", ix.cols("x"), data.carbon_price_cny_per_t * emissions(ix).coef),
         Term(
-            "storage",
-            np.concatenate([ix.cols("y"), ix.cols("s")]),
-            np.concatenate(
-                [months * store[ix.dh_h] * ix.size_tb[ix.dh_d], months * store[ix.st_h] * ix.size_tb[ix.st_d]]
-            ),
+            "energy",
+            np.concatenate([ix.cols("x"), ix.cols("e")]),
+            np.concatenate([energy_cost_cny(data), flex_energy]),
         ),
+        Term("carbon", emissions(ix).col, data.carbon_price_cny_per_t * emissions(ix).coef),
+        _storage(ix, store),
         Term(
             "transfer",
             np.concatenate([ix.cols("f"), ix.cols("w")]),
@@ -68,6 +90,20 @@ def cost_terms(ix: Index) -> list[Term]:
         ),
         Term("unplaced", ix.cols("u"), penalty),
     ]
+
+
+def _storage(ix: Index, store: np.ndarray) -> Term:
+    """Durable replicas over the whole horizon; staged copies for the window (one period) or for
+    the periods they are held (two or more)."""
+    months = ix.data.storage_months
+    y = months * store[ix.dh_h] * ix.size_tb[ix.dh_d]
+    if not ix.timed:
+        copies = (ix.cols("s"), months * store[ix.st_h] * ix.size_tb[ix.st_d])
+    else:
+        n = len(ix.periods)
+        held_months = np.tile(ix.period_hours / HOURS_PER_MONTH, len(ix.st_d))
+        copies = (ix.cols("k"), held_months * np.repeat(store[ix.st_h] * ix.size_tb[ix.st_d], n))
+    return Term("storage", np.concatenate([ix.cols("y"), copies[0]]), np.concatenate([y, copies[1]]))
 
 
 def column_costs(terms: list[Term], num_col: int) -> np.ndarray:

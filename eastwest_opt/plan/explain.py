@@ -130,8 +130,15 @@ def _read_slacks(
         for key, value in slacks.get(family, []):
             if value > SLACK_TOL:
                 out.append(sentence(scenario, data, names, key, value))
+    placed: dict[tuple[str, str], float] = {}
+    for (g, h, _start), v in x.items():
+        placed[g, h] = placed.get((g, h), 0.0) + v
+    seen: set[tuple[str, str]] = set()
     for row in data.pairs.itertuples(index=False):
-        if row.latency_excess_ms > 0 and x.get((row.group_id, row.hub_id), 0.0) > 0.5:
+        if (row.group_id, row.hub_id) in seen:
+            continue
+        seen.add((row.group_id, row.hub_id))
+        if row.latency_excess_ms > 0 and placed.get((row.group_id, row.hub_id), 0.0) > 0.5:
             out.append(
                 Finding(
                     "serving_latency",
@@ -146,36 +153,53 @@ def _read_slacks(
     return out
 
 
-def _power(_sc: Scenario, data: ModelData, names: _Names, h: Any, v: float) -> Finding:
-    now = data.grid_mw[h]
-    return Finding(
-        "hub_power", str(h), v, "MW", now, f"{names.h(h)} needs {v:,.2f} MW more grid allocation ({now:,.2f} MW now)"
-    )
+def _when(sc: Scenario, data: ModelData, period: str) -> tuple[str, str]:
+    """The suffix of a subject (``/period``) and the words of a sentence (`` in February``) for a
+    period; nothing when the scenario has one window."""
+    if not data.timed:
+        return "", ""
+    labels = dict(zip(sc.periods["period_id"], sc.periods["label"], strict=True))
+    return f"/{period}", f" in {labels.get(period) or period}"
 
 
-def _accelerators(_sc: Scenario, data: ModelData, names: _Names, key: Any, v: float) -> Finding:
-    h, k = key
+def _power(sc: Scenario, data: ModelData, names: _Names, key: Any, v: float) -> Finding:
+    h, p = key
+    now = data.grid[h, p]
+    tag, when = _when(sc, data, p)
+    sentence = f"{names.h(h)} needs {v:,.2f} MW more grid allocation{when} ({now:,.2f} MW now)"
+    return Finding("hub_power", f"{h}{tag}", v, "MW", now, sentence)
+
+
+def _accelerators(sc: Scenario, data: ModelData, names: _Names, key: Any, v: float) -> Finding:
+    h, k, p = key
     now = data.inventory.get((h, k), 0.0)
     n = math.ceil(v - 1e-6)
-    sentence = f"{names.h(h)} needs {n:,} more {names.accel.get(k, k)} accelerators ({now:,.0f} now)"
-    return Finding("accelerator_inventory", f"{h}/{k}", n, "accelerators", now, sentence)
+    tag, when = _when(sc, data, p)
+    sentence = f"{names.h(h)} needs {n:,} more {names.accel.get(k, k)} accelerators{when} ({now:,.0f} now)"
+    return Finding("accelerator_inventory", f"{h}/{k}{tag}", n, "accelerators", now, sentence)
 
 
-def _storage(_sc: Scenario, data: ModelData, names: _Names, h: Any, v: float) -> Finding:
-    now = data.storage_tb[h]
-    return Finding("storage", str(h), v, "TB", now, f"{names.h(h)} needs {v:,.1f} TB more storage ({now:,.1f} TB now)")
+def _storage(sc: Scenario, data: ModelData, names: _Names, key: Any, v: float) -> Finding:
+    h, p = key
+    now = data.storage[h, p]
+    tag, when = _when(sc, data, p)
+    sentence = f"{names.h(h)} needs {v:,.1f} TB more storage{when} ({now:,.1f} TB now)"
+    return Finding("storage", f"{h}{tag}", v, "TB", now, sentence)
 
 
-def _links(sc: Scenario, data: ModelData, names: _Names, arc: Any, tb: float) -> Finding:
-    u, v = arc
-    per_gbps = sc.planning_window_hours * TB_PER_GBPS_HOUR
+def _links(sc: Scenario, data: ModelData, names: _Names, key: Any, tb: float) -> Finding:
+    u, v, p = key
+    hours = dict(zip(data.periods, data.period_hours, strict=True))[p]
+    per_gbps = hours * TB_PER_GBPS_HOUR
     gbps = tb / per_gbps
-    now = data.arc_capacity_tb[u, v] / per_gbps
+    now = data.arc_capacity[(u, v), p] / per_gbps
+    tag, when = _when(sc, data, p)
+    span = "the window" if not data.timed else "the period"
     sentence = (
-        f"the link {names.h(u)} -> {names.h(v)} needs {gbps:,.2f} Gbps more capacity "
-        f"({now:,.1f} Gbps now; {tb:,.1f} TB more over the window)"
+        f"the link {names.h(u)} -> {names.h(v)} needs {gbps:,.2f} Gbps more capacity{when} "
+        f"({now:,.1f} Gbps now; {tb:,.1f} TB more over {span})"
     )
-    return Finding("link_capacity", f"{u}->{v}", gbps, "Gbps", now, sentence)
+    return Finding("link_capacity", f"{u}->{v}{tag}", gbps, "Gbps", now, sentence)
 
 
 def _replicas(_sc: Scenario, data: ModelData, _names: _Names, d: Any, v: float) -> Finding:

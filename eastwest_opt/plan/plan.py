@@ -1,11 +1,16 @@
 """Plans: the solver's decisions as pandas tables, written and read atomically.
 
-A plan folder holds one CSV per table and ``summary.json``. The tables are enough for the
-verifier to recompute every constraint and the objective against the raw scenario.
+A plan folder holds one CSV per table and ``summary.json`` (their columns and keys are defined
+once, in :mod:`eastwest_opt.plan.schema` and :mod:`eastwest_opt.plan.summary`). The tables are
+enough for the verifier to recompute every constraint, every written figure and the objective
+against the raw scenario. :func:`read_plan` refuses a malformed folder with every problem, each
+naming the file, row and column (:class:`~eastwest_opt.errors.ScenarioError`, exit code 2).
 """
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 import math
 from dataclasses import dataclass, field
@@ -15,21 +20,11 @@ from typing import Any
 import pandas as pd
 
 from eastwest_opt.errors import Problem, ScenarioError
+from eastwest_opt.plan.schema import COST_TERMS, PLAN_SCHEMAS, ROUTE_SEP, TABLES, parse_plan_table
+from eastwest_opt.plan.summary import SUMMARY_FILE, parse_summary
 from eastwest_opt.plan.verdict import VerificationReport
 
-ROUTE_SEP = ">"
-COST_TERMS = ("energy", "carbon", "storage", "transfer", "unplaced_penalty")
-TABLES = (
-    "placements",
-    "replicas",
-    "staging",
-    "traffic",
-    "artifact_routes",
-    "link_flows",
-    "hub_usage",
-    "accelerator_usage",
-    "costs",
-)
+__all__ = ["COST_TERMS", "PLAN_SCHEMAS", "ROUTE_SEP", "TABLES", "TB_TOL", "Plan", "read_plan"]
 TB_TOL = 1e-6  # flows below this many TB are treated as zero in the plan tables
 
 
@@ -47,6 +42,9 @@ class Plan:
     solver: dict[str, Any] = field(default_factory=dict)
     verification: VerificationReport | None = None
     scenario_path: str | None = None  # folder the scenario was loaded from; None if changed in code
+    scenario: Any = field(default=None, repr=False, compare=False)  # the Scenario solved, when in memory
+    scenario_fingerprint: str | None = None  # of the scenario it was solved for (scenario/fingerprint.py)
+    written_summary: dict[str, Any] | None = field(default=None, repr=False)  # summary.json, for a plan read back
 
     # tables as attributes, for notebooks
     @property
@@ -86,6 +84,16 @@ class Plan:
         return self.tables["costs"]
 
     @property
+    def job_periods(self) -> pd.DataFrame:
+        """Hours, energy, cost and emissions of every placed job in each period it runs."""
+        return self.tables["job_periods"]
+
+    @property
+    def hub_periods(self) -> pd.DataFrame:
+        """Per hub and period: power against the grid, accelerators, storage, energy."""
+        return self.tables["hub_periods"]
+
+    @property
     def verified(self) -> bool:
         return self.verification is not None and self.verification.ok
 
@@ -100,6 +108,7 @@ class Plan:
         return {
             "scenario": self.scenario_name,
             "scenario_path": self.scenario_path,
+            "scenario_fingerprint": self.scenario_fingerprint,
             "status": self.status,
             "verified": self.verified,
             "objective_cny": _num(self.objective_cny),
@@ -118,13 +127,20 @@ class Plan:
             "violations": [str(v) for v in self.verification.violations] if self.verification else None,
         }
 
-    def write(self, folder: str | Path, *, overwrite: bool = False) -> Path:
-        """Write every table as CSV and ``summary.json`` into ``folder``, atomically.
+    def write(self, path: str | Path, *, overwrite: bool = False) -> Path:
+        """Write the plan atomically: every table as CSV and ``summary.json`` into the folder ``path``,
+        or, for a path ending in ``.xlsx``, one workbook with a ``summary`` sheet and a sheet per table.
 
-        Everything is written into a temporary sibling folder first and moved into place, so
-        an interrupted write leaves the old folder or the new one, never a mix. An existing
-        folder is replaced only with ``overwrite=True``.
+        Everything is written into a temporary sibling (folder or file) first and moved into
+        place, so an interrupted write leaves the old output or the new one, never a mix. An
+        existing output is replaced only with ``overwrite=True``.
         """
+        if Path(path).suffix.lower() == ".xlsx":
+            from eastwest_opt.scenario.workbook_write import frame_sheet, write_sheets
+
+            sheets = {"summary": (["key", "value"], summary_rows(self.summary()))}
+            sheets |= {name: frame_sheet(self.tables[name]) for name in TABLES}
+            return write_sheets(path, sheets, overwrite=overwrite)
         from eastwest_opt.atomic import write_folder
 
         def fill(tmp: Path) -> None:
@@ -132,7 +148,31 @@ class Plan:
                 self.tables[name].to_csv(tmp / f"{name}.csv", index=False, float_format="%.10g")
             (tmp / "summary.json").write_text(json.dumps(self.summary(), indent=2) + "\n")
 
-        return write_folder(folder, fill, overwrite=overwrite)
+        return write_folder(path, fill, overwrite=overwrite)
+
+    def _repr_html_(self) -> str:
+        """The plan in a notebook: headline, cost table, hub usage and the hub map.
+
+        Drawn by ``eastwest_opt.report.notebook``; the report is a later stage than the plan, so
+        the package root, which wires the stages together, looks the drawing function up by name.
+        """
+        from eastwest_opt import notebook_html
+
+        return notebook_html("plan", self)
+
+
+def summary_rows(summary: dict[str, Any], prefix: str = "") -> list[list[Any]]:
+    """A plan summary as ``key, value`` rows: nested keys joined with dots, lists with ``; ``."""
+    rows: list[list[Any]] = []
+    for key, value in summary.items():
+        name = f"{prefix}{key}"
+        if isinstance(value, dict):
+            rows += summary_rows(value, f"{name}.")
+        elif isinstance(value, list | tuple):
+            rows.append([name, "; ".join(str(v) for v in value)])
+        else:
+            rows.append([name, value])
+    return rows
 
 
 def _num(v: float | None) -> float | None:
@@ -142,54 +182,97 @@ def _num(v: float | None) -> float | None:
     return v if math.isfinite(v) else None
 
 
-_TEXT_COLUMNS = frozenset(
-    {"zone", "route", "kind", "status", "name", "data_source", "scenario", "term", "accelerator", "class"}
-)
-
-
-def _is_text_column(col: str) -> bool:
-    """Whether a plan column holds ids or labels (read as text) rather than numbers."""
-    return col in _TEXT_COLUMNS or col.endswith(("_id", "_hub", "_hubs", "_type", "_class", "_region"))
-
-
 def read_plan(folder: str | Path) -> Plan:
-    """Read a plan folder written by :meth:`Plan.write`."""
+    """Read a plan folder written by :meth:`Plan.write`.
+
+    Every table and ``summary.json`` is read and checked before anything is returned: a missing,
+    empty, undecodable or malformed file, a missing (or renamed) column, a cell that is not of its
+    column's kind, a duplicate row, a summary value of the wrong type. All of them are raised at
+    once as a :class:`~eastwest_opt.errors.ScenarioError` (exit code 2), each naming the file, row
+    and column (or key); a folder whose ``summary.json`` is missing or not a JSON object is refused
+    on that alone. Ids stay text: ``'001'`` is not ``1``.
+    """
     path = Path(folder)
     if not path.is_dir():
         raise ScenarioError([Problem(str(path), "plan folder does not exist")])
-    summary_path = path / "summary.json"
-    if not summary_path.is_file():
-        raise ScenarioError([Problem(str(summary_path), "file not found")])
-    try:
-        summary = json.loads(summary_path.read_text())
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise ScenarioError([Problem("summary.json", f"not valid JSON: {exc}")]) from None
-    tables = {}
-    for name in TABLES:
-        file = path / f"{name}.csv"
-        if not file.is_file():
-            raise ScenarioError([Problem(str(file), "file not found")])
-        try:
-            header = pd.read_csv(file, nrows=0).columns
-            text = [c for c in header if _is_text_column(c)]
-            # ids are text: '001' stays '001' and hub '1' does not become 1.0; only an empty cell is missing
-            frame = pd.read_csv(file, dtype=dict.fromkeys(text, str), keep_default_na=False, na_values=[""])
-        except pd.errors.EmptyDataError:
-            frame = pd.DataFrame()
-        except pd.errors.ParserError as exc:
-            raise ScenarioError([Problem(file.name, f"malformed CSV: {exc}")]) from None
-        for col in frame.columns:
-            if _is_text_column(col):
-                frame[col] = frame[col].fillna("").astype(str)
-        tables[name] = frame
+    problems: list[Problem] = []
+    text = _read_text(path / SUMMARY_FILE, problems)
+    summary: dict[str, Any] = {}
+    if text is not None:
+        summary, problems = parse_summary(text)
+    if text is None or not summary:  # no summary.json, or not a JSON object: not a plan folder to read further
+        raise ScenarioError(problems)
+    tables: dict[str, pd.DataFrame] = {}
+    for name, schema in PLAN_SCHEMAS.items():
+        raw = _read_csv(path / schema.filename, problems, numeric={c.name for c in schema.columns if c.numeric})
+        if raw is not None:
+            tables[name], found = parse_plan_table(raw, schema)
+            problems += found
+    if problems:
+        raise ScenarioError(problems)
     return Plan(
-        scenario_name=str(summary.get("scenario", "")),
-        status=str(summary.get("status", "")),
-        objective_cny=float(summary.get("objective_cny") or math.nan),
-        bound_cny=summary.get("bound_cny"),
-        gap=summary.get("gap"),
+        scenario_name=str(summary["scenario"]),
+        status=str(summary["status"]),
+        objective_cny=float(summary["objective_cny"]),
+        bound_cny=_optional_float(summary["bound_cny"]),
+        gap=_optional_float(summary["gap"]),
         tables=tables,
-        timings=dict(summary.get("seconds") or {}),
-        solver=dict(summary.get("solver") or {}),
-        scenario_path=str(summary["scenario_path"]) if summary.get("scenario_path") else None,
+        timings={k: float(v) for k, v in summary["seconds"].items()},
+        solver=dict(summary["solver"]),
+        scenario_path=summary["scenario_path"],
+        scenario_fingerprint=summary.get("scenario_fingerprint"),
+        written_summary=summary,
     )
+
+
+def _optional_float(value: Any) -> float | None:
+    return None if value is None else float(value)
+
+
+def _read_text(file: Path, problems: list[Problem]) -> str | None:
+    """A file's text (UTF-8, a byte-order mark dropped), or None with the problem recorded."""
+    if not file.is_file():
+        problems.append(Problem(str(file), "file not found"))
+        return None
+    try:
+        blob = file.read_bytes()
+    except OSError as exc:
+        problems.append(Problem(str(file), f"cannot be read: {exc.strerror or exc}"))
+        return None
+    try:
+        return blob.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        problems.append(Problem(file.name, f"not UTF-8 text (byte {exc.start})"))
+        return None
+
+
+def _read_csv(file: Path, problems: list[Problem], *, numeric: set[str]) -> pd.DataFrame | None:
+    """A table's cells (text, an empty cell missing; the ``numeric`` columns parsed as numbers by the
+    CSV reader when every cell is one, else text too), or None with the problem recorded."""
+    text = _read_text(file, problems)
+    if text is None:
+        return None
+    if not text.strip():
+        problems.append(Problem(file.name, "empty file: no header row"))
+        return None
+    if not text.endswith(("\n", "\r")):  # a plan is written with a line break after every row
+        lines = text.count("\n") + 1
+        problems.append(
+            Problem(file.name, "the last row ends without a line break: the file looks cut short", row=lines)
+        )
+        return None
+    header = next(csv.reader(io.StringIO(text)), [])
+    twice = sorted({c for c in header if header.count(c) > 1})
+    if twice:
+        problems += [Problem(file.name, "column appears twice", row=1, column=c) for c in twice]
+        return None
+    try:
+        return pd.read_csv(
+            io.StringIO(text),
+            dtype={c: object for c in header if c not in numeric},
+            keep_default_na=False,
+            na_values=[""],
+        )
+    except (pd.errors.ParserError, ValueError, csv.Error) as exc:
+        problems.append(Problem(file.name, f"malformed CSV: {str(exc).strip()}"))
+        return None

@@ -26,6 +26,7 @@ from eastwest_opt.report.data import (
 )
 from eastwest_opt.report.formats import fmt_money, fmt_num, fmt_percent, money_unit
 from eastwest_opt.report.map import map_figure
+from eastwest_opt.report.seasons import has_periods, power_heatmap_figure, timeline_figure
 from eastwest_opt.report.style import REGION_LIGHT, REGION_NAMES, TERM_COLOURS, TERM_NAMES, TITLES
 
 if TYPE_CHECKING:
@@ -39,19 +40,24 @@ if TYPE_CHECKING:
 
 def figures(plan: Plan, scenario: Scenario) -> dict[str, Figure]:
     """The report's figures of ``plan`` (solved for ``scenario``), keyed ``map``, ``costs``,
-    ``utilisation`` and ``placements``.
+    ``utilisation`` and ``placements``, and for a plan of two or more periods also
+    ``power_by_period`` and ``timeline`` (:mod:`~eastwest_opt.report.seasons`).
 
     The scenario gives the hubs' names, coordinates, regions and prices and the backbone links.
     Each value is a :class:`matplotlib.figure.Figure` with an Agg canvas: show it in a notebook,
     or ``fig.savefig("map.png")``.
     """
     data = ReportData.of(plan, scenario)
-    return {
+    out = {
         "map": map_figure(data),
         "costs": costs_figure(data),
         "utilisation": utilisation_figure(data),
         "placements": placements_figure(data),
     }
+    if has_periods(data):
+        out["power_by_period"] = power_heatmap_figure(data)
+        out["timeline"] = timeline_figure(data)
+    return out
 
 
 # ---------------------------------------------------------------------------------

@@ -83,7 +83,7 @@ class ReportData:
         status = p["status"].astype(str)
         placed = p[status == "placed"].copy()
         placed["hub_id"] = placed["hub_id"].astype(str)
-        flows = plan.link_flows.copy()
+        flows = horizon_flows(plan.link_flows)
         if len(flows):
             flows["from_hub"] = flows["from_hub"].astype(str)
             flows["to_hub"] = flows["to_hub"].astype(str)
@@ -103,6 +103,18 @@ class ReportData:
         """The planner's name of a hub."""
         match = self.hubs.loc[self.hubs["hub_id"] == hub_id, "label"]
         return str(match.iloc[0]) if len(match) else hub_id
+
+
+def horizon_flows(flows: pd.DataFrame) -> pd.DataFrame:
+    """Link flows over the whole horizon: per directed arc, the TB of every period added up and
+    the highest utilisation of any period (the table itself, when it has one period)."""
+    if "period_id" not in flows.columns or flows["period_id"].nunique() <= 1:
+        return flows.copy()
+    kinds = [c for c in ("replication_tb", "staging_tb", "artifact_tb", "total_tb", "cost_cny") if c in flows.columns]
+    keys = [c for c in ("link_id", "from_hub", "to_hub") if c in flows.columns]
+    summed = flows.groupby(keys, sort=False)[kinds].sum()
+    peak = flows.groupby(keys, sort=False)[["utilisation", "capacity_tb"]].max()
+    return summed.join(peak).reset_index()
 
 
 def _hub_name(hub_id: str, name: Any) -> str:

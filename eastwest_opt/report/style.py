@@ -12,7 +12,10 @@ TITLES = {
     "costs": "What the plan costs",
     "utilisation": "How full each hub is",
     "placements": "Jobs placed per hub and data class",
+    "power_by_period": "Power drawn against what the grid allows",
+    "timeline": "Which job runs where, when",
 }
+TIME_FIGURES = ("power_by_period", "timeline")  # drawn for plans of two or more periods
 TERM_NAMES = {
     "energy": "Energy",
     "carbon": "Carbon",

@@ -9,6 +9,7 @@ from rich.console import Console
 from rich.table import Table
 
 from eastwest_opt.plan.plan import Plan
+from eastwest_opt.report.data import horizon_flows
 from eastwest_opt.scenario import Scenario
 
 UNPLACED_SHOWN = 10  # unplaced jobs named in the terminal summary; the rest are counted
@@ -45,10 +46,16 @@ def print_plan(scenario: Scenario, plan: Plan, console: Console | None = None) -
     verified = "verified" if s["verified"] else "NOT verified"
     gap = f"{100 * s['gap']:.3f}%" if s["gap"] is not None else "n/a"
     bound = _cny(s["bound_cny"]) if s["bound_cny"] is not None else "n/a"
+    n_periods = len(scenario.periods)
+    span = (
+        f"over {n_periods} periods ({scenario.planning_window_hours:,.0f} h)"
+        if n_periods > 1
+        else f"over a {scenario.planning_window_hours:g} h window"
+    )
     console.print(
         f"[bold]{scenario.name}[/bold]: [green]{status}[/green], {verified}. "
         f"Total cost [bold]{_cny(s['objective_cny'])} CNY[/bold] "
-        f"(lower bound {bound} CNY, gap {gap}) over a {scenario.planning_window_hours:g} h window."
+        f"(lower bound {bound} CNY, gap {gap}) {span}."
     )
     west = s["west_energy_share"]
     west_text = f"{100 * west:.0f}% of training energy in the western hubs; " if west is not None else ""
@@ -117,11 +124,11 @@ def _hubs_table(scenario: Scenario, plan: Plan, *, narrow: bool) -> Table:
 
 def _links_table(plan: Plan) -> Table | None:
     """The ten busiest link directions by TB carried; None when nothing moves."""
-    flows = plan.link_flows
+    flows = horizon_flows(plan.link_flows)
     busy = flows[flows["total_tb"] > 0].sort_values("total_tb", ascending=False).head(10)
     if not len(busy):
         return None
-    links = Table(title="Busiest links (TB over the window)", title_justify="left")
+    links = Table(title="Busiest links (TB over the planning horizon)", title_justify="left")
     for col in ("Link", "Replication", "Staging", "Artifacts", "Utilisation"):
         links.add_column(col, justify="left" if col == "Link" else "right")
     for f in busy.itertuples(index=False):

@@ -4,12 +4,11 @@ folder written by ``solve --out``; each file is written atomically.
 
 from __future__ import annotations
 
-import os
-import secrets
 from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from eastwest_opt.atomic import write_file
 from eastwest_opt.errors import Problem, ScenarioError
 from eastwest_opt.plan.plan import read_plan
 from eastwest_opt.plan.verdict import VerificationReport
@@ -69,7 +68,7 @@ def report_folder(
 ) -> Path:
     """Write the report of a plan folder written by ``solve --out``; return the HTML file.
 
-    The scenario is, in order: ``scenario`` if given, the folder recorded as ``scenario_path``
+    The scenario is, in order: ``scenario`` if given, the folder (or workbook) recorded as ``scenario_path``
     in the plan's ``summary.json`` if it still exists, or the shipped scenario. The HTML goes to
     ``out_html`` (default ``PLAN_DIR/report.html``) and the PNG files beside it.
 
@@ -80,7 +79,7 @@ def report_folder(
     """
     plan = read_plan(plan_dir)
     path: str | Path | None = scenario
-    if path is None and plan.scenario_path and Path(plan.scenario_path).is_dir():
+    if path is None and plan.scenario_path and Path(plan.scenario_path).exists():  # a folder or a workbook
         path = plan.scenario_path
     sc = load_scenario(path)
     out = Path(out_html) if out_html is not None else Path(plan_dir) / REPORT_FILE
@@ -120,16 +119,6 @@ def _verified(plan: Plan, sc: Scenario, plan_dir: str | Path) -> VerificationRep
 
 
 def _atomic_write(target: Path, blob: bytes) -> None:
-    """Write ``blob`` to a fresh temporary file beside ``target`` and move it into place.
-
-    The temporary file is created with ``open(..., "xb")`` so it gets the usual permissions
-    (the umask's), not the private ones of :func:`tempfile.mkstemp`.
-    """
-    tmp = target.parent / f".{target.name}.tmp-{os.getpid()}-{secrets.token_hex(4)}"
-    try:
-        with open(tmp, "xb") as handle:
-            handle.write(blob)
-        os.replace(tmp, target)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
+    """Write ``blob`` to a temporary file beside ``target`` and move it into place
+    (:func:`eastwest_opt.atomic.write_file`, which also clears what a killed write left there)."""
+    write_file(target, lambda tmp: tmp.write_bytes(blob))

@@ -17,7 +17,8 @@ import pandas as pd
 from eastwest_opt.errors import Problem
 from eastwest_opt.scenario.magnitudes import check_magnitudes
 from eastwest_opt.scenario.schema import ANY_HUB, ORIGIN_HUB, SCHEMAS, TABLE_ORDER
-from eastwest_opt.scenario.settings import setting_problems
+from eastwest_opt.scenario.settings import SETTINGS, setting_problems
+from eastwest_opt.scenario.timing import check_timing
 
 if TYPE_CHECKING:
     from eastwest_opt.scenario.core import Scenario
@@ -31,37 +32,33 @@ NOUNS = {
     "data_classes": "data class",
     "periods": "period",
 }
+# What to tell a planner whose required table has no rows (an empty template from
+# `eastwest-opt init --empty` has no datasets or jobs until the planner adds them).
 WHY_ROWS = {
     "hubs": "a scenario needs at least one hub",
     "links": "hubs exchange data only over links; give a link capacity_gbps 0 to cut it",
-    "accelerators": "every job trains on an accelerator type",
+    "accelerators": "a scenario needs at least one accelerator type",
     "hub_accelerators": "no hub would have accelerators, so no job could train",
     "data_classes": "every dataset belongs to a data class",
-    "datasets": "every job trains on a dataset",
-    "jobs": "there is nothing to place",
+    "datasets": "no datasets yet; add one row per dataset the jobs train on",
+    "jobs": "no jobs yet; add one row per training job to place",
 }
 
 
 def check_settings(s: Scenario, file: str) -> list[Problem]:
     """Scenario-level settings of the right type and in their admissible ranges (warnings outside
     the plausible ones), by the rules of :data:`~eastwest_opt.scenario.settings.SETTINGS`."""
-    values = {
-        "name": s.name,
-        "description": s.description,
-        "planning_window_hours": s.planning_window_hours,
-        "carbon_price_cny_per_t": s.carbon_price_cny_per_t,
-        "carbon_budget_t": s.carbon_budget_t,
-        "allow_unplaced": s.allow_unplaced,
-        "artifact_paths_k": s.artifact_paths_k,
-        "solver.time_limit_s": s.solver.time_limit_s,
-        "solver.mip_rel_gap": s.solver.mip_rel_gap,
-        "solver.threads": s.solver.threads,
-    }
+    values = {}
+    for setting in SETTINGS:
+        top, _, sub = setting.key.partition(".")
+        values[setting.key] = getattr(getattr(s, top), sub) if sub else getattr(s, top)
     return setting_problems(values, file)
 
 
-def check_empty_tables(s: Scenario, broken: set[str]) -> list[Problem]:
-    """Every required table read from a file has rows (links too, when there are two hubs or more).
+def check_empty_tables(s: Scenario, broken: set[str], *, links: bool = True) -> list[Problem]:
+    """Every required table has rows (rule: at least one row in each table that is not optional;
+    in ``links`` too when there are two hubs or more and ``links`` is true, as it is for a
+    scenario read from files: a scenario changed in code may cut its last link).
 
     Each empty table joins ``broken``, so that references into it are not reported one by one.
     """
@@ -69,7 +66,7 @@ def check_empty_tables(s: Scenario, broken: set[str]) -> list[Problem]:
     for name in TABLE_ORDER:
         if SCHEMAS[name].optional_table or name in broken or len(s.tables[name]):
             continue
-        if name == "links" and len(s.hubs) < 2:
+        if name == "links" and (not links or len(s.hubs) < 2):
             continue
         problems.append(Problem(s.sources.get(name, SCHEMAS[name].filename), f"table has no rows: {WHY_ROWS[name]}"))
         broken.add(name)
@@ -77,20 +74,23 @@ def check_empty_tables(s: Scenario, broken: set[str]) -> list[Problem]:
 
 
 def check_references(s: Scenario, broken: set[str] | None = None) -> list[Problem]:
-    """Duplicate ids, every cross-reference between tables, and the magnitudes of derived coefficients.
+    """Rows in every required table, duplicate ids, every cross-reference between tables, the
+    magnitudes of derived coefficients and (when nothing else is wrong) the periods and the jobs'
+    timing (:func:`~eastwest_opt.scenario.timing.check_timing`).
 
     Tables in ``broken`` (missing or unreadable) are not checked, and references into them are
-    not reported, so that one missing file gives one message.
+    not reported, so that one missing file gives one message; an empty required table joins them.
     """
     broken = set(broken or ())
-    problems, ids = _duplicate_ids(s, broken)
-    for name in ("hubs", "accelerators", "datasets", "jobs"):
-        if s.tables[name].empty and name not in broken:
-            problems.append(Problem(s.sources.get(name, SCHEMAS[name].filename), "table has no rows"))
+    problems = check_empty_tables(s, broken, links=False)
+    duplicates, ids = _duplicate_ids(s, broken)
+    problems += duplicates
     problems += _unknown_references(s, broken, ids)
     problems += _link_problems(s)
     problems += _class_problems(s)
     problems += check_magnitudes(s)
+    if not ({"periods", "jobs"} & broken) and not any(p.severity == "error" for p in problems):
+        problems += check_timing(s)
     return problems
 
 

@@ -19,6 +19,7 @@ from eastwest_opt.scenario.cells import parse_table
 from eastwest_opt.scenario.checks import check_references, check_settings
 from eastwest_opt.scenario.magnitudes import check_magnitudes
 from eastwest_opt.scenario.schema import HOURS_PER_MONTH, SCHEMAS, TABLE_ORDER, TB_PER_GBPS_HOUR
+from eastwest_opt.scenario.timing import horizon_hours
 
 __all__ = ["HOURS_PER_MONTH", "SCENARIO_FILE", "TB_PER_GBPS_HOUR", "Scenario", "SolverSettings"]
 SCENARIO_FILE = "scenario.yaml"
@@ -100,10 +101,28 @@ class Scenario:
         return self.planning_window_hours / HOURS_PER_MONTH
 
     def table(self, name: str) -> pd.DataFrame:
-        """A copy of one table, safe to modify."""
+        """A copy of one table, safe to modify. ``hub_periods`` and ``link_periods`` come with a
+        row for every hub (or link) and period, blank where the table gives no value (blank:
+        the hub's or link's own value), so that any of them can be changed or scaled."""
         if name not in self.tables:
             raise KeyError(f"no table {name!r}; tables are {', '.join(TABLE_ORDER)}")
+        if name in PERIOD_TABLES and len(self.periods):
+            return _every_period(self, name)
         return self.tables[name].copy()
+
+    def period_values(self, name: str, column: str, frame: pd.DataFrame) -> pd.Series:
+        """The value ``column`` of each row of the per-period table ``name`` takes: the row's own,
+        else its hub's (or link's) value."""
+        owner, key = ("hubs", "hub_id") if name == "hub_periods" else ("links", "link_id")
+        base = dict(zip(self.tables[owner][key], self.tables[owner][column].astype(float), strict=True))
+        own = frame[column].astype(float)
+        return own.where(own.notna(), frame[key].map(base))
+
+    def _repr_html_(self) -> str:
+        """The scenario in a notebook: name, counts, settings, hubs and jobs."""
+        from eastwest_opt.scenario.html import scenario_html
+
+        return scenario_html(self)
 
     # -- changes in code ----------------------------------------------------------
     def update(self, table: str, key: str | tuple[str, ...], **values: Any) -> Scenario:
@@ -148,6 +167,13 @@ class Scenario:
             settings["solver"] = dataclasses.replace(self.solver, **settings["solver"])
         changed = dataclasses.replace(self, **settings)
         problems = check_settings(changed, "scenario settings")
+        hours = horizon_hours(changed)
+        if "planning_window_hours" in settings and hours is not None and changed.planning_window_hours != hours:
+            problems.append(
+                Problem(
+                    "scenario settings", f"planning_window_hours is set by the periods ({hours:g} h) in this scenario"
+                )
+            )
         if not any(p.severity == "error" for p in problems):
             problems += check_magnitudes(changed)
         if any(p.severity == "error" for p in problems):
@@ -162,10 +188,26 @@ class Scenario:
         sources = dict(self.sources)
         sources[name] = label
         new = dataclasses.replace(self, tables=tables, sources=sources)
+        hours = horizon_hours(new)
+        if name == "periods" and hours is not None:
+            new = dataclasses.replace(new, planning_window_hours=hours)
         problems += check_references(new)
         if any(p.severity == "error" for p in problems):
             raise ScenarioError(problems)
         return new
+
+
+PERIOD_TABLES = ("hub_periods", "link_periods")
+
+
+def _every_period(s: Scenario, name: str) -> pd.DataFrame:
+    """``name`` (a per-period table) with a row for every hub or link and period, in that order."""
+    owner, key = ("hubs", "hub_id") if name == "hub_periods" else ("links", "link_id")
+    grid = pd.DataFrame(
+        [(o, p) for o in s.tables[owner][key] for p in s.periods["period_id"]], columns=[key, "period_id"]
+    )
+    full = grid.merge(s.tables[name], on=[key, "period_id"], how="left")
+    return full[list(s.tables[name].columns)]
 
 
 def _check_column(table: str, column: str) -> None:

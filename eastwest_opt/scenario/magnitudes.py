@@ -25,6 +25,10 @@ break; ``benchmarks/fuzz_inputs.py`` solves scenarios with values at those limit
 
 A job is checked at the hub where the product is largest (PUE, price or carbon factor), whether
 or not it may train there: a bound that holds at every hub holds at the hubs the job may use.
+With periods, a hub's price and carbon factor are its largest over the periods
+(``hub_periods``, blank cells the hub's own value), and each ``link_periods`` row's capacity is
+checked over its own period (``capacity_gbps x hours x 0.45`` TB); the other per-period values
+(``grid_mw``, ``storage_tb``) enter no product and are held to their columns' ranges.
 No real hub, link, dataset or job comes within orders of magnitude of these limits; a value
 beyond them is a unit slip (W for kW, kWh for MWh) or a corrupted file.
 """
@@ -75,6 +79,7 @@ def check_magnitudes(s: Scenario) -> list[Problem]:
         ),
         "TB a bound of the model",
     )
+    problems += _link_period_bounds(s)
     ds = s.datasets
     price = s.hubs["storage_price_cny_per_tb_month"].to_numpy(float)
     h = int(np.nanargmax(price)) if np.isfinite(price).any() else 0
@@ -123,8 +128,8 @@ def _job_products(
     pue = hubs["pue"].to_numpy(float)
     factors = {
         "meter": pue,
-        "cost": pue * hubs["price_cny_per_kwh"].to_numpy(float) * 1000.0,
-        "carbon": pue * hubs["carbon_kg_per_kwh"].to_numpy(float),
+        "cost": pue * peak_hub_values(s, "price_cny_per_kwh") * 1000.0,
+        "carbon": pue * peak_hub_values(s, "carbon_kg_per_kwh"),
     }
     at = {k: int(np.nanargmax(v)) if np.isfinite(v).any() else 0 for k, v in factors.items()}
     hub = {k: hubs["hub_id"].iat[i] for k, i in at.items()}
@@ -178,6 +183,36 @@ def _job_products(
         "CNY a cost of the model",
     )
     return problems
+
+
+def peak_hub_values(s: Scenario, column: str) -> np.ndarray:
+    """Each hub's largest value of ``column`` over its own and its ``hub_periods`` rows (in hub order)."""
+    own = s.hubs[column].to_numpy(float)
+    hp = s.hub_periods
+    if not len(hp) or column not in hp.columns:
+        return own
+    per = pd.Series(hp[column].to_numpy(float)).groupby(hp["hub_id"].to_numpy()).max()
+    return np.fmax(own, s.hubs["hub_id"].map(per).to_numpy(dtype=float, na_value=np.nan))
+
+
+def _link_period_bounds(s: Scenario) -> list[Problem]:
+    """Each ``link_periods`` row's capacity over its period within :data:`MAX_BOUND` TB."""
+    lp = s.link_periods
+    if not len(lp) or not len(s.periods):
+        return []
+    hours = lp["period_id"].map(dict(zip(s.periods["period_id"], s.periods["hours"], strict=False)))
+    cap_tb = lp["capacity_gbps"].to_numpy(float) * hours.to_numpy(dtype=float, na_value=np.nan) * TB_PER_GBPS_HOUR
+    return _report(
+        s.sources.get("link_periods", "link_periods.csv"),
+        "capacity_gbps",
+        cap_tb,
+        MAX_BOUND,
+        lambda i: (
+            f"link {lp['link_id'].iat[i]!r} carries up to {cap_tb[i]:.3g} TB in period {lp['period_id'].iat[i]!r} "
+            f"(capacity_gbps x hours x {TB_PER_GBPS_HOUR})"
+        ),
+        "TB a bound of the model",
+    )
 
 
 def _report(

@@ -324,7 +324,7 @@ SCHEMAS: dict[str, TableSchema] = {
             (
                 _c("link_id", "ref", ref="links"),
                 _c("period_id", "ref", ref="periods"),
-                _c("capacity_gbps", "float", **GBPS),
+                _c("capacity_gbps", "float", **OPTIONAL_NUMBER, **GBPS),
             ),
             optional_table=True,
         ),

@@ -19,6 +19,9 @@ every job should train, so :func:`lp_guided_start` rounds it into a feasible pla
 5. fix every integer column and solve the LP of the continuous ones (staging sources, traffic,
    artifact routes); if that is infeasible (a link too thin), there is no start.
 
+It is written for the one-window model (capacities per hub, not per period); the bulk path
+uses it only for scenarios without periods.
+
 The result is a complete column vector that satisfies every row, or ``None``. It is only a
 start: HiGHS checks it, keeps it as its incumbent when feasible and improves on it, and the
 plan is verified independently as always. Nothing here claims optimality.
@@ -33,7 +36,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from eastwest_opt.model.arrays import ArrayModel
-from eastwest_opt.model.data import ModelData
+from eastwest_opt.model.data import ModelData, carbon_t
 from eastwest_opt.solver.highs import to_highs
 
 if TYPE_CHECKING:
@@ -134,7 +137,7 @@ class _Rounding:
         self.p_ds = pairs["dataset_id"].to_numpy()
         self.meter = pairs["meter_mw"].to_numpy(dtype=float)
         self.count = pairs["accel_count"].to_numpy(dtype=float)
-        self.carbon = pairs["carbon_t"].to_numpy(dtype=float)
+        self.carbon = carbon_t(data)
         self.accel = pairs["accel_id"].to_numpy()
         self.cost = am.col_cost[self.x0 : self.x1]
         self.pairs_of: dict[str, list[int]] = {}
@@ -181,7 +184,7 @@ class _Rounding:
         for i in np.flatnonzero(y > 0.5):
             d, h = keys["y"][i]
             self.replica_hubs.setdefault(d, []).append(h)
-        self.storage_left = dict(data.storage_tb)
+        self.storage_left = {h: data.storage[h, data.periods[0]] for h in data.hubs}
         for i in np.flatnonzero(y > 0.5):
             self.storage_left[keys["y"][i][1]] -= data.size_tb[keys["y"][i][0]]
         for i in np.flatnonzero(s > 0.5):
@@ -201,7 +204,7 @@ class _Rounding:
         ok = np.array([(d, h) in self.holds for d, h in zip(self.p_ds, self.p_hub, strict=True)], dtype=bool)
         self.x = np.where(ok, np.floor(value[self.x0 : self.x1] + TOL), 0.0)
         self.u = np.floor(value[self.u0 : self.u1] + TOL)
-        self.power_left = {h: data.grid_mw[h] for h in data.hubs}
+        self.power_left = {h: data.grid_mw(h) for h in data.hubs}
         self.inv_left = dict(data.inventory)
         for i in np.flatnonzero(self.x > 0):
             self._take(i, self.x[i])

@@ -12,7 +12,7 @@ YAML, read with a safe loader. Every key is checked; unknown keys are errors::
 
     name: western-price                 # default: the file name
     description: Cheaper western power  # free text
-    base: ../my-scenario                # scenario folder, relative to this file; omit for the shipped one
+    base: ../my-scenario                # scenario folder or .xlsx, relative to this file; omit for the shipped one
     base_overrides: [...]               # overrides applied to every variant first
     solver: {time_limit_s: 60, mip_rel_gap: 0.0001, threads: 1}   # per variant; threads per worker
     parameter_labels: {cc_grid_factor: CC grid allocation (x normal)}   # plot labels of named variants' parameters
@@ -106,7 +106,10 @@ scenario) <- :mod:`~eastwest_opt.sweeps.solve` (one variant solved) <-
 :mod:`~eastwest_opt.sweeps.store` (the output folder, atomic writes) <-
 :mod:`~eastwest_opt.sweeps.pareto`, :mod:`~eastwest_opt.sweeps.tables`,
 :mod:`~eastwest_opt.sweeps.plots` (with :mod:`~eastwest_opt.sweeps.plot_lines`) and
-:mod:`~eastwest_opt.sweeps.console` <- :func:`sweep`, here. The names taken from eastwest_opt's
+:mod:`~eastwest_opt.sweeps.console`, and :mod:`~eastwest_opt.sweeps.notebook` (the summary as a
+:class:`SweepResult` that shows as HTML) <- :func:`sweep`, here. Beside them,
+:mod:`~eastwest_opt.sweeps.json_schema` writes the JSON Schema of a sweep file from the same
+vocabulary (:mod:`~eastwest_opt.sweeps.spec`) and the scenario schema. The names taken from eastwest_opt's
 errors, plan, scenario and schema are imported in :mod:`~eastwest_opt.sweeps.core` only; the
 solver is imported inside the functions that solve.
 """
@@ -127,10 +130,10 @@ from eastwest_opt.sweeps.apply import (
     apply_overrides,
     check_selections,
     common_base,
-    scenario_fingerprint,
 )
 from eastwest_opt.sweeps.console import print_outcome, with_progress
-from eastwest_opt.sweeps.core import Problem, Scenario, ScenarioError, load_scenario
+from eastwest_opt.sweeps.core import Problem, Scenario, ScenarioError, load_scenario, scenario_fingerprint
+from eastwest_opt.sweeps.notebook import SweepResult
 from eastwest_opt.sweeps.pareto import pareto_table, pareto_variants
 from eastwest_opt.sweeps.parse import load_sweep
 from eastwest_opt.sweeps.plots import make_plots
@@ -158,6 +161,7 @@ __all__ = [
     "RunSettings",
     "SelectionError",
     "SweepOutcome",
+    "SweepResult",
     "SweepSpec",
     "Variant",
     "VariantResult",
@@ -189,8 +193,9 @@ def sweep(
     plots: bool = True,
     reuse_models: bool = True,
     console: Any = None,
-) -> pd.DataFrame:
-    """Run a what-if sweep and return its summary table (one row per variant).
+) -> SweepResult:
+    """Run a what-if sweep and return its summary table (one row per variant), a DataFrame that shows
+    its headline, variants and plots in a notebook (:class:`~eastwest_opt.sweeps.notebook.SweepResult`).
 
     ``spec`` is a sweep file, a mapping with the same content, or a parsed :class:`SweepSpec`.
     ``workers`` processes run on this machine (default: one per CPU; 1 runs in this process);
@@ -243,6 +248,7 @@ def sweep(
     records = [store.finished[v.id] for v in variants if v.id in store.finished]
     summary, hubs, front = _write_tables(records, spec, common, store.out)
     made = make_plots(summary, hubs, spec, common, store.out / "plots", front=front) if plots else []
+    summary = SweepResult(summary)
     summary.attrs["outcome"] = SweepOutcome(
         name=spec.name,
         out=store.out,

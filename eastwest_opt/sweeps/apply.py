@@ -6,16 +6,13 @@ checked again (the changed columns' types and ranges; references between tables 
 ids changed; the routes the scenario needs when links, datasets, classes or jobs changed).
 :func:`check_selections` applies every variant without solving, so that a selection matching no
 row is an error before anything runs; :func:`common_base` applies a sweep's ``base_overrides``.
-:func:`scenario_fingerprint` hashes a scenario's content for the sweep's spec hash. The
-semantics of each operation are documented in :mod:`eastwest_opt.sweeps`.
+The semantics of each operation are documented in :mod:`eastwest_opt.sweeps`.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import fnmatch
-import hashlib
-import json
 import math
 from collections.abc import Callable, Iterable
 from typing import Any
@@ -25,7 +22,6 @@ import pandas as pd
 
 from eastwest_opt.sweeps.core import (
     SCHEMAS,
-    TABLE_ORDER,
     Column,
     InfeasibleError,
     Problem,
@@ -130,8 +126,17 @@ class _Edits:
             schema = SCHEMAS[ov.table]
             for column, value in ov.values.items():
                 col = schema.column(column)
+                if ov.op in ("scale", "add") and ov.table in ("hub_periods", "link_periods"):
+                    # a blank cell is the hub's (or link's) value: scale or add to that
+                    frame = frame.assign(**{column: self._with_owner(ov.table, column, frame)})
                 self.tables[ov.table] = frame = _change_column(frame, mask, col, ov.op, value)
                 self.touched.setdefault(ov.table, set()).add(column)
+
+    def _with_owner(self, table: str, column: str, frame: pd.DataFrame) -> pd.Series:
+        """The values a per-period table's column takes (blank: the hub's or link's, as edited so far)."""
+        owner = "hubs" if table == "hub_periods" else "links"
+        edited = dataclasses.replace(self.base, tables={**self.base.tables, owner: self.lookup(owner)})
+        return edited.period_values(table, column, frame)
 
     def _duplicate(self, frame: pd.DataFrame, mask: pd.Series, times: int) -> None:
         """Copy the selected jobs, and the override rows of each copied job with them."""
@@ -426,21 +431,3 @@ def check_selections(base: Scenario, spec: SweepSpec) -> None:
                 problems.append(Problem(spec.file, message, row=exc.override.line))
     if problems:
         raise ScenarioError(problems)
-
-
-def scenario_fingerprint(scenario: Scenario) -> str:
-    """A hash of every table and setting of a scenario (its content, not where it came from)."""
-    h = hashlib.sha256()
-    for name in TABLE_ORDER:
-        frame = scenario.tables[name]
-        h.update(name.encode())
-        h.update(",".join(frame.columns).encode())
-        if len(frame):
-            h.update(pd.util.hash_pandas_object(frame.astype(str), index=False).to_numpy().tobytes())
-    settings = {
-        f.name: getattr(scenario, f.name)
-        for f in dataclasses.fields(scenario)
-        if f.name not in ("tables", "path", "sources", "name", "description")
-    }
-    h.update(json.dumps(settings, sort_keys=True, default=str).encode())
-    return h.hexdigest()

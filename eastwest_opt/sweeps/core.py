@@ -21,6 +21,7 @@ from eastwest_opt.errors import (
 from eastwest_opt.plan.plan import COST_TERMS, TABLES, Plan
 from eastwest_opt.scenario import Scenario, check_references, check_routes, load_scenario
 from eastwest_opt.scenario.cells import parse_table
+from eastwest_opt.scenario.fingerprint import scenario_fingerprint
 from eastwest_opt.scenario.schema import SCHEMAS, TABLE_ORDER, Column, TableSchema, split_list
 from eastwest_opt.scenario.yaml_reader import KeyPath, key_path_text, read_yaml
 
@@ -47,5 +48,6 @@ __all__ = [
     "load_scenario",
     "parse_table",
     "read_yaml",
+    "scenario_fingerprint",
     "split_list",
 ]

@@ -15,7 +15,7 @@ from eastwest_opt.sweeps.spec import PARETO_KEYS, SOLVER_KEYS, is_number
 
 
 def parse_base(log: Reporter, base: Any, folder: Path) -> Path | None:
-    """The base scenario folder (relative to the sweep file's folder), or None for the shipped one."""
+    """The base scenario folder or workbook (relative to the sweep file's folder), or None for the shipped one."""
     if base is None:
         return None
     if not isinstance(base, str) or not base.strip():
@@ -23,7 +23,7 @@ def parse_base(log: Reporter, base: Any, folder: Path) -> Path | None:
         return None
     path = Path(base).expanduser()
     path = (folder / path).resolve() if not path.is_absolute() else path
-    if not path.is_dir():
+    if not path.is_dir() and not (path.suffix.lower() == ".xlsx" and path.is_file()):
         log.err(("base",), f"scenario folder {path} not found (a relative path starts at the sweep file's folder)")
     return path
 

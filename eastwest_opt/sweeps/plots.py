@@ -19,19 +19,17 @@ from __future__ import annotations
 
 import math
 import re
-import shutil
-import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 
+from eastwest_opt.atomic import write_folder
 from eastwest_opt.sweeps.core import COST_TERMS, Scenario
 from eastwest_opt.sweeps.plot_lines import legend, line_series, lines, wrap, xscale
 from eastwest_opt.sweeps.solve import SOLVED
 from eastwest_opt.sweeps.spec import RESERVED, SweepSpec
-from eastwest_opt.sweeps.store import ordinary_permissions
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
@@ -80,17 +78,8 @@ def make_plots(
 ) -> list[Path]:
     """Draw every plot of a sweep into ``folder`` (replaced as a whole) and return the files."""
     folder = Path(folder)
-    folder.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=".plots.tmp-", dir=folder.parent))
-    try:
-        ordinary_permissions(tmp)
-        made = _draw_all(summary, hubs, spec, base, tmp, front)
-        if folder.exists():
-            shutil.rmtree(folder)
-        tmp.replace(folder)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
+    made: list[Path] = []
+    write_folder(folder, lambda tmp: made.extend(_draw_all(summary, hubs, spec, base, tmp, front)), overwrite=True)
     return [folder / p.name for p in made]
 
 

@@ -8,16 +8,19 @@ being solved. ``manifest.json`` (the spec hash, the variant ids, the status of e
 is rewritten atomically after each variant; on a rerun the ``result.json`` files are the truth.
 :func:`write_json_atomic` and :func:`write_frame_atomic` write one file through a temporary
 file beside it, with the permissions the user's umask gives ordinary files.
+
+Every write goes through :mod:`eastwest_opt.atomic`. The debris a kill leaves (``.<id>.tmp-*``,
+``.<id>.old-*`` in ``variants/``, ``.manifest.json.tmp-*`` beside the manifest) is removed once its
+process is gone: beside a file by the next write of that file, in ``variants/`` by
+:meth:`ResultStore.resume`, which never takes a hidden entry for a result (and leaves a write still
+under way in another process alone).
 """
 
 from __future__ import annotations
 
-import contextlib
 import json
 import math
-import os
 import shutil
-import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -26,6 +29,7 @@ from typing import Any
 
 import pandas as pd
 
+from eastwest_opt.atomic import is_debris, write_file, write_folder
 from eastwest_opt.sweeps.core import TABLES, OutputExistsError
 from eastwest_opt.sweeps.solve import VariantResult
 from eastwest_opt.sweeps.spec import SweepSpec
@@ -40,26 +44,9 @@ SPEC_COPY_FILE = "sweep.json"
 # ---------------------------------------------------------------------------------
 # atomic files
 # ---------------------------------------------------------------------------------
-def ordinary_permissions(path: Path) -> None:
-    """Give a file or folder made by ``mkstemp``/``mkdtemp`` (private to its owner) the
-    permissions the user's umask gives ordinary files and folders."""
-    umask = os.umask(0o022)
-    os.umask(umask)
-    path.chmod((0o777 if path.is_dir() else 0o666) & ~umask)
-
-
 def _write_atomic(path: Path, fill: Callable[[str], None]) -> None:
     """Have ``fill`` write a temporary file beside ``path``, then move it into place."""
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.tmp-", dir=path.parent)
-    os.close(fd)
-    try:
-        fill(tmp)
-        ordinary_permissions(Path(tmp))
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
+    write_file(path, lambda tmp: fill(str(tmp)))
 
 
 def write_json_atomic(path: Path, data: Any) -> None:
@@ -151,8 +138,9 @@ class ResultStore:
         wanted = set(self.variant_ids)
         self.finished = {}
         for entry in sorted(self.variants_dir.iterdir()):
-            if entry.name.startswith("."):  # a write interrupted by a kill
-                _remove(entry)
+            if entry.name.startswith("."):  # never a result: a write under way, or one a kill interrupted
+                if is_debris(entry):
+                    _remove(entry)
                 continue
             record = _read_record(entry / RESULT_FILE)
             if record is None or record.get("spec_hash") != self.spec_hash or entry.name not in wanted:
@@ -237,10 +225,10 @@ def _discard(out: Path) -> None:
 
 
 def _write_variant_folder(variants_dir: Path, vid: str, result: VariantResult, record: dict[str, Any]) -> None:
-    """Write ``variants/<vid>/`` into a temporary folder (``result.json`` last) and rename it into place."""
-    tmp = Path(tempfile.mkdtemp(prefix=f".{vid}.tmp-", dir=variants_dir))
-    try:
-        ordinary_permissions(tmp)
+    """Write ``variants/<vid>/`` into a temporary folder (``result.json`` last) and rename it into
+    place, replacing an unfinished or retried variant's folder."""
+
+    def fill(tmp: Path) -> None:
         if result.tables is not None:
             for name in TABLES:
                 result.tables[name].to_csv(tmp / f"{name}.csv", index=False, float_format="%.10g")
@@ -249,17 +237,8 @@ def _write_variant_folder(variants_dir: Path, vid: str, result: VariantResult, r
         if result.explanation is not None:
             result.explanation.to_csv(tmp / "explanation.csv", index=False)
         (tmp / RESULT_FILE).write_text(json.dumps(record, indent=2, default=_json_default) + "\n")
-        final = variants_dir / vid
-        if final.exists():  # an unfinished or retried variant: replace it
-            old = variants_dir / f".{vid}.old-{os.getpid()}"
-            os.replace(final, old)
-            os.replace(tmp, final)
-            shutil.rmtree(old, ignore_errors=True)
-        else:
-            os.replace(tmp, final)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
+
+    write_folder(variants_dir / vid, fill, overwrite=True, clear=False)  # resume() cleared variants/
 
 
 def _read_hash(manifest: Path) -> str | None:
