@@ -24,8 +24,6 @@ from eastwest_opt.scenario.schema import SCHEMAS, TABLE_ORDER, empty_table, pars
 from eastwest_opt.scenario.settings import BY_KEY, SETTINGS, SOLVER_KEYS, TOP_KEYS, lookup, type_problem, value_of
 from eastwest_opt.scenario.timing import horizon_hours
 
-_TOP_KEYS = TOP_KEYS
-_SOLVER_KEYS = SOLVER_KEYS
 DEFAULT_SCENARIO = "eight-hubs"
 # The scenarios shipped with the package: name -> what it is. Each is a folder data/<name>/ in a
 # clone, eastwest_opt/_data/<name>/ in an installed package; one not yet shipped has no folder.
@@ -202,17 +200,17 @@ def check_config(config: dict[str, Any], file: str, rows: dict[str, int] | None 
     rows = rows or {}
     problems: list[Problem] = []
     for key in config:
-        if key not in _TOP_KEYS:
+        if key not in TOP_KEYS:
             problems.append(
-                Problem(file, f"unknown key {key!r}; known keys: {', '.join(sorted(_TOP_KEYS))}", row=rows.get(key))
+                Problem(file, f"unknown key {key!r}; known keys: {', '.join(sorted(TOP_KEYS))}", row=rows.get(key))
             )
     solver = config.get("solver")
     if solver is not None and not isinstance(solver, dict):
         problems.append(Problem(file, "'solver' must be a mapping"))
     elif isinstance(solver, dict):
         for key in solver:
-            if key not in _SOLVER_KEYS:
-                problems.append(Problem(file, f"unknown key solver.{key}; known: {', '.join(sorted(_SOLVER_KEYS))}"))
+            if key not in SOLVER_KEYS:
+                problems.append(Problem(file, f"unknown key solver.{key}; known: {', '.join(sorted(SOLVER_KEYS))}"))
     tables = config.get("tables")
     if tables is not None and not isinstance(tables, dict):
         problems.append(Problem(file, "'tables' must be a mapping of table name to CSV file"))
