@@ -253,13 +253,13 @@ def _staging_transfers(
     sh = _ints(hub_ix[h] for d in datasets for h in data.staging_hubs[d])
     n_rep = _ints(len(data.replica_hubs[d]) for d in datasets)
     rh = _ints(hub_ix[r] for d in datasets for r in data.replica_hubs[d])
-    rep_start = np.concatenate([[0], np.cumsum(n_rep)[:-1]]).astype(np.int64) if len(n_rep) else n_rep
-    per_pair = n_p * n_rep[sd] if len(sd) else sd
+    rep_start = np.cumsum(n_rep) - n_rep
+    per_pair = n_p * n_rep[sd]
     pair = np.repeat(np.arange(len(sd), dtype=np.int64), per_pair)
     k = np.arange(len(pair), dtype=np.int64) - np.repeat(np.cumsum(per_pair) - per_pair, per_pair)
-    width = n_rep[sd[pair]]
-    q_d, q_h, q_p = sd[pair], sh[pair], k // np.maximum(width, 1)
-    q_r = rh[rep_start[q_d] + k % np.maximum(width, 1)]
+    width = n_rep[sd[pair]]  # >= 1: a pair whose dataset has no replica hub has no entries
+    q_d, q_h, q_p = sd[pair], sh[pair], k // width
+    q_r = rh[rep_start[q_d] + k % width]
     keep = q_r != q_h
     q_d, q_r, q_h, q_p = q_d[keep], q_r[keep], q_h[keep], q_p[keep]
     zones = sorted({data.dataset_zone[d] for d in datasets})
@@ -269,7 +269,7 @@ def _staging_transfers(
         if key[0] == "staging" and key[2] in zone_ix:
             table[hub_ix[key[1]], zone_ix[key[2]]] = c
     ds_zone = _ints(zone_ix[data.dataset_zone[d]] for d in datasets)
-    q_comm = table[q_r, ds_zone[q_d]] if len(q_d) else q_d
+    q_comm = table[q_r, ds_zone[q_d]]
     return {"q_d": q_d, "q_r": q_r, "q_h": q_h, "q_p": q_p, "q_comm": q_comm}
 
 

@@ -29,11 +29,11 @@ ArtifactKey = tuple[str, str, float]  # (training hub, serving hub, latency boun
 def positions(lookup: dict, values: pd.Series | np.ndarray) -> np.ndarray:
     """``lookup[v]`` (an integer) for every value, as an int64 array, through pandas' hash table
     (one C look-up per entry); a value that is not a key raises ``KeyError`` as ``lookup[v]`` would."""
-    keys = pd.Index(list(lookup), dtype=object)
-    at = keys.get_indexer(np.asarray(values, dtype=object))
-    if len(at) and (at < 0).any():
-        raise KeyError(np.asarray(values, dtype=object)[int(np.flatnonzero(at < 0)[0])])
-    return np.fromiter(lookup.values(), dtype=np.int64, count=len(lookup))[at] if len(at) else np.zeros(0, np.int64)
+    items = np.asarray(values, dtype=object)
+    at = pd.Index(list(lookup), dtype=object).get_indexer(items)
+    if (at < 0).any():
+        raise KeyError(items[int(np.flatnonzero(at < 0)[0])])
+    return np.fromiter(lookup.values(), dtype=np.int64, count=len(lookup))[at]
 
 
 def group_rows(pairs: pd.DataFrame, groups: pd.DataFrame) -> np.ndarray:

@@ -244,26 +244,31 @@ def _unknown_ids(
     return problems
 
 
+def _labels(table: str, keys: list[tuple[str, ...]], columns: tuple[str, ...]) -> list[str]:
+    """The row names the plan table ``table`` gives rows with these key values (its own label rule)."""
+    return list(PLAN_SCHEMAS[table].labels(pd.DataFrame(keys, columns=list(columns), dtype=object)))
+
+
 def _missing_rows(facts: Facts, tables: dict[str, pd.DataFrame]) -> list[Problem]:
     """Rows a table must have whatever the decisions: every job, hub, inventory row, link direction and cost term."""
     sc = facts.sc
-    arcs = [f"{u}->{v}" for u, v in facts.arcs]
-    timed = len(facts.periods) > 1
-    at = ["" if p == WINDOW else f" {p}" for p in facts.periods]  # as the labels name them
+    timed = facts.timed  # the labels name the period only when the scenario has periods
+    inventory = [
+        (h, k, p)
+        for h, k in zip(sc.hub_accelerators["hub_id"], sc.hub_accelerators["accel_id"], strict=True)
+        for p in facts.periods
+    ]
+    directions = [(u, v, p) for u, v in facts.arcs for p in facts.periods]
     wanted = {
         "placements": (list(sc.jobs["job_id"]), "job", "jobs.csv (every job has a row, placed or unplaced)"),
         "hub_usage": (list(sc.hubs["hub_id"]), "hub", "hubs.csv"),
         "accelerator_usage": (
-            [
-                f"{h}/{k}{p}"
-                for h, k in zip(sc.hub_accelerators["hub_id"], sc.hub_accelerators["accel_id"], strict=True)
-                for p in at
-            ],
+            _labels("accelerator_usage", inventory, ("hub_id", "accel_id", "period_id")),
             "(inventory row, period) pair" if timed else "inventory row",
             "hub_accelerators.csv",
         ),
         "link_flows": (
-            [f"{a}{p}" for a in arcs for p in at],
+            _labels("link_flows", directions, ("from_hub", "to_hub", "period_id")),
             "(direction, period) pair" if timed else "direction",
             "links.csv (every link with capacity, both ways, in every period)"
             if timed

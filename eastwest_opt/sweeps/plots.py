@@ -237,17 +237,21 @@ def _utilisation(solved: pd.DataFrame, hubs: pd.DataFrame, base: Scenario, folde
     if 0 < east < len(table.columns):
         ax.axvline(east - 0.5, color="black", lw=1.2)
     fig.colorbar(image, ax=ax, label="% of grid allocation drawn (meter MW / grid MW)", shrink=0.8)
-    ax.set_title("Hub power utilisation per variant (eastern hubs | western hubs)", fontsize=11)
+    busiest = " in each hub's busiest period" if len(base.periods) > 1 else ""
+    ax.set_title(f"Hub power utilisation per variant{busiest} (eastern hubs | western hubs)", fontsize=11)
     return _save(fig, folder / "hub_utilisation.png")
 
 
 def _hub_power(solved: pd.DataFrame, hubs: pd.DataFrame, base: Scenario, folder: Path) -> Path:
-    """Stacked bars: the power drawn at each hub, one bar per variant."""
+    """Stacked bars: the power drawn at each hub, one bar per variant; over periods, the training
+    energy of each hub over the horizon (power differs by period, so peaks do not add up)."""
     order, names = _hub_order(base)
     ids = list(solved["variant_id"])
+    timed = len(base.periods) > 1
     table = hubs[hubs["variant_id"].isin(ids)].pivot_table(
-        index="variant_id", columns="hub_id", values="meter_mw", aggfunc="first"
+        index="variant_id", columns="hub_id", values="energy_mwh" if timed else "meter_mw", aggfunc="first"
     )
+    table = table / 1000.0 if timed else table
     table = table.reindex(index=ids, columns=[h for h in order if h in table.columns]).fillna(0.0)
     n = len(ids)
     fig = _figure(10.0, min(14.0, 1.8 + 0.32 * n))
@@ -270,8 +274,9 @@ def _hub_power(solved: pd.DataFrame, hubs: pd.DataFrame, base: Scenario, folder:
         left += values
     ax.set_yticks(y, _variant_labels(solved), fontsize=8 if n > 20 else 9)
     ax.invert_yaxis()
-    ax.set_xlabel("power drawn at the meter, MW (IT load x PUE)")
-    fig.suptitle("Where training runs: power drawn per hub (eastern hubs warm colours, western cool)", fontsize=11)
+    what = "energy per hub over the horizon" if timed else "power drawn per hub"
+    ax.set_xlabel("training energy at the meter, GWh" if timed else "power drawn at the meter, MW (IT load x PUE)")
+    fig.suptitle(f"Where training runs: {what} (eastern hubs warm colours, western cool)", fontsize=10)
     fig.legend(loc="outside right upper", fontsize=8, frameon=False)
     ax.grid(True, axis="x", alpha=0.3)
     return _save(fig, folder / "hub_power.png")
