@@ -21,6 +21,7 @@ _EXPORTS = {
     "validate_scenario": "eastwest_opt.scenario.load",
     "Scenario": "eastwest_opt.scenario.core",
     "solve": "eastwest_opt.api",
+    "capacity_values": "eastwest_opt.sweeps.values",
     "solve_model": "eastwest_opt.api",
     "Status": "eastwest_opt.solver.status",
     "SolveOptions": "eastwest_opt.solver.status",

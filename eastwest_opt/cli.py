@@ -19,7 +19,7 @@ from typing import Annotated, Any, TypeVar
 
 import typer
 
-from eastwest_opt import __version__
+from eastwest_opt import __version__, cli_values
 from eastwest_opt.errors import EastWestError, ExitCode, InfeasibleError, ScenarioError
 
 app = typer.Typer(
@@ -482,6 +482,9 @@ def sweep(
         print_outcome(summary)
     elif outcome is not None:
         typer.echo(f"{outcome.total} variants, {outcome.failed} without a plan; results in {out}")
+
+
+app.command(name="values")(cli_values.make_command(_run))  # in its own module (cli.py is near its size limit)
 
 
 def main() -> None:
