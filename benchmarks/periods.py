@@ -11,8 +11,11 @@ timed solve to the one-period solve.
 Target (issue 14): 10,000 jobs over 12 periods to a proven 0.1% gap within 120 s on 2 cores,
 under 4 GB.
 
-    python benchmarks/periods.py                                  # 1,000 x 12, 10,000 x 12, 1,000 x 52
+    python benchmarks/periods.py                          # 1,000 x 12, 10,000 x 12, 1,000 x 52, year
     python benchmarks/periods.py --cases 1000x12 --time-limit 120
+    python benchmarks/periods.py --cases year                     # the shipped data/eight-hubs-year
+    python benchmarks/periods.py --tree /path/to/other/checkout   # the same cases solved by another tree
+                                                                  # (before/after a change, side by side)
 """
 
 from __future__ import annotations
@@ -48,9 +51,9 @@ print(json.dumps({
 """
 
 
-def run(folder: Path, limit: float, gap: float, threads: int) -> dict:
-    """One solve of ``folder`` in a fresh process."""
-    env = {"PYTHONPATH": str(HERE), "PATH": "/usr/bin:/bin"}
+def run(folder: Path, limit: float, gap: float, threads: int, tree: Path = HERE) -> dict:
+    """One solve of ``folder`` in a fresh process, with the code of ``tree``."""
+    env = {"PYTHONPATH": str(tree), "PATH": "/usr/bin:/bin"}
     t = time.perf_counter()
     done = subprocess.run(
         [sys.executable, "-c", CHILD, str(folder), str(limit), str(gap), str(threads)],
@@ -68,29 +71,28 @@ def run(folder: Path, limit: float, gap: float, threads: int) -> dict:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--cases", default="1000x12,10000x12,1000x52", help="JOBSxPERIODS, comma-separated")
+    parser.add_argument("--cases", default="1000x12,10000x12,1000x52,year", help="JOBSxPERIODS or year, comma-sep.")
     parser.add_argument("--time-limit", type=float, default=120.0)
     parser.add_argument("--gap", type=float, default=1e-3)
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--json", type=Path, default=None)
+    parser.add_argument("--tree", type=Path, default=HERE, help="the checkout whose code solves (default: this one)")
     args = parser.parse_args()
     sys.path.insert(0, str(HERE))
-    from eastwest_opt.generate import generate_scenario, write_scenario
-    from eastwest_opt.generate.horizon import spread_over_year
+    from eastwest_opt.generate import write_scenario
 
     rows = []
     print(f"{'case':<10} {'kind':<11} {'columns':>9} {'rows':>9} {'wall s':>7} {'solve s':>8} {'gap':>8} {'RSS GB':>7}")
     for case in args.cases.split(","):
-        jobs, periods = (int(v) for v in case.split("x"))
         with tempfile.TemporaryDirectory() as tmp:
-            timed = spread_over_year(generate_scenario(jobs, max(1, jobs // 20), args.seed), periods, args.seed)
+            timed = _case(case, args.seed)
             one = _one_period(timed)
             folders = {
                 "periods": write_scenario(timed, Path(tmp) / "t"),
                 "one period": write_scenario(one, Path(tmp) / "o"),
             }
-            result = {kind: run(f, args.time_limit, args.gap, args.threads) for kind, f in folders.items()}
+            result = {kind: run(f, args.time_limit, args.gap, args.threads, args.tree) for kind, f in folders.items()}
         for kind, r in result.items():
             if "error" in r:
                 print(f"{case:<10} {kind:<11} error: {r['error']}")
@@ -106,6 +108,18 @@ def main() -> None:
         rows.append({"case": case, **result})
     if args.json:
         args.json.write_text(json.dumps(rows, indent=2))
+
+
+def _case(case: str, seed: int) -> object:
+    """``year``: the shipped year scenario; ``JOBSxPERIODS``: a generated portfolio over the year."""
+    import eastwest_opt as ew
+    from eastwest_opt.generate import generate_scenario
+    from eastwest_opt.generate.horizon import spread_over_year
+
+    if case == "year":
+        return ew.load_scenario(HERE / "data" / "eight-hubs-year")
+    jobs, periods = (int(v) for v in case.split("x"))
+    return spread_over_year(generate_scenario(jobs, max(1, jobs // 20), seed), periods, seed)
 
 
 def _one_period(timed: object) -> object:

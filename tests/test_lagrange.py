@@ -22,7 +22,7 @@ from eastwest_opt.model.data import prepare
 from eastwest_opt.scenario.network import build_network
 from eastwest_opt.solver.guard import TARGET_STATUS, solve_guarded
 from eastwest_opt.solver.highs import to_highs
-from eastwest_opt.solver.lagrange import lagrangian_bound, restricted, row_datasets, solve_relaxation
+from eastwest_opt.solver.lagrange import lagrangian_bound, lp_support, restricted, row_datasets, solve_relaxation
 from eastwest_opt.solver.placement import PlacementModel
 from eastwest_opt.solver.status import SolveOptions
 
@@ -201,3 +201,46 @@ def test_guard_stops_at_the_first_plan_below_the_target() -> None:
     assert out.objective is not None and out.col_value is not None
     assert _satisfies_every_row(am, out.col_value)
     assert out.objective == pytest.approx(float(am.col_cost @ out.col_value), rel=1e-9)
+
+
+def _period_portfolio(seed: int) -> ew.Scenario:
+    from eastwest_opt.generate.horizon import spread_over_year
+
+    return spread_over_year(generate_scenario(120, 8, seed=seed), 4, seed)
+
+
+@pytest.mark.parametrize("seed", [0, 1])
+def test_the_lp_supports_plans_are_plans_of_the_whole_period_model(seed: int) -> None:
+    am = _arrays(_period_portfolio(seed))
+    relaxation, status = solve_relaxation(am, threads=1)
+    assert relaxation is not None, status
+    support = lp_support(am, relaxation)
+    assert (support.col_upper == 0).sum() > (am.col_upper == 0).sum()  # it fixes columns
+    h = to_highs(support, mip_rel_gap=0.0, threads=1)
+    h.run()
+    assert h.getModelStatus() == highspy.HighsModelStatus.kOptimal
+    plan = np.array(h.getSolution().col_value)
+    assert _satisfies_every_row(am, plan)
+    assert float(am.col_cost @ plan) >= _optimum(am) * (1 - NEAR)
+
+
+@pytest.mark.parametrize("seed", [0, 1])
+def test_a_period_model_from_its_support_reaches_the_whole_models_optimum(
+    seed: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """From SUPPORT_START_MIN_COLUMNS columns a period model's search starts from the plan of the
+    relaxation's support; solved to gap 0 it still ends at the whole model's optimum, verified."""
+    monkeypatch.setattr(solver_module, "SUPPORT_START_MIN_COLUMNS", 0)
+    pm = PlacementModel.build(_period_portfolio(seed), builder="arrays")
+    plan = solve_model(pm, SolveOptions(mip_rel_gap=0.0, threads=1))
+    assert "heuristic_s" in pm.timings and "search_s" in pm.timings
+    assert plan.verified and plan.status == "optimal"
+    assert plan.objective_cny == pytest.approx(_optimum(pm.arrays), rel=NEAR)
+
+
+def test_a_smaller_period_model_is_searched_whole() -> None:
+    pm = PlacementModel.build(_period_portfolio(0), builder="arrays")
+    assert pm.arrays.num_col < solver_module.SUPPORT_START_MIN_COLUMNS
+    plan = solve_model(pm, SolveOptions(mip_rel_gap=1e-3, threads=1))
+    assert plan.verified and plan.status == "optimal"
+    assert "heuristic_s" not in pm.timings and "relaxation_s" not in pm.timings

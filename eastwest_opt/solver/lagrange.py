@@ -53,6 +53,9 @@ from eastwest_opt.solver.highs import new_highs, pass_model, to_highs
 INTEGRAL_TOL = 1e-6  # an integer column within this of an integer counts as integral
 
 
+SUPPORT_TOL = 1e-6  # an LP value at most this is zero for lp_support
+
+
 @dataclass
 class Relaxation:
     """The linear relaxation's optimum: objective, column values and row duals."""
@@ -226,3 +229,17 @@ def restricted(am: ArrayModel, relaxation: Relaxation, open_datasets: np.ndarray
     lower[fix] = np.clip(values, am.col_lower[fix], am.col_upper[fix])
     upper[fix] = lower[fix]
     return replace(am, col_lower=lower, col_upper=upper)
+
+
+def lp_support(am: ArrayModel, relaxation: Relaxation, keep_free: tuple[str, ...] = ("u",)) -> ArrayModel:
+    """``am`` with every integer column the relaxation leaves at zero (and whose lower bound is
+    zero) fixed to zero, except those of the families ``keep_free`` (unplaced jobs, so that a
+    job the support cannot place may stay out at its penalty). Its plans are plans of ``am``;
+    the arrays are shared, only the upper bounds are new."""
+    zero = am.integer & (relaxation.col_value <= SUPPORT_TOL) & (am.col_lower == 0)
+    for name in keep_free:
+        first, end = am.col_blocks.get(name, (0, 0))
+        zero[first:end] = False
+    upper = am.col_upper.copy()
+    upper[zero] = 0.0
+    return replace(am, col_upper=upper)
