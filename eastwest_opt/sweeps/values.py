@@ -242,22 +242,20 @@ def print_top(table: pd.DataFrame, n: int = 10) -> None:
     from rich.console import Console
     from rich.table import Table
 
-    shown = Table(title=f"What capacity is worth (top {n} by |saving|, CNY)")
-    for name in ("resource_kind", "resource_id", "accel_id", "direction", "step", "saving_cny", "interval", "status"):
-        shown.add_column(name, justify="right" if name in ("step", "saving_cny") else "left")
+    units = {"grid_mw": "MW", "accelerators": "accel.", "storage_tb": "TB", "link_gbps": "Gbps"}
+    shown = Table(title=f"What capacity is worth: top {n} by |saving|, CNY")
+    for name in ("Resource", "Change", "Saving", "Interval", "Status"):
+        shown.add_column(name, justify="right" if name in ("Change", "Saving") else "left")
     top = table.assign(_abs=table["saving_cny"].abs()).sort_values("_abs", ascending=False, na_position="last")
     for row in top.head(n).itertuples(index=False):
         solved = pd.notna(row.saving_cny)
-        interval = f"[{row.saving_low_cny:,.0f}, {row.saving_high_cny:,.0f}]" if solved else ""
-        saving = f"{row.saving_cny:,.0f}" if solved else ""
+        where = " ".join(str(v) for v in (row.resource_id, row.accel_id, row.period_id) if isinstance(v, str) and v)
+        sign = "+" if row.direction == "more" else "-"
         shown.add_row(
-            row.resource_kind,
-            row.resource_id,
-            row.accel_id,
-            row.direction,
-            f"{row.step:g}",
-            saving,
-            interval,
+            where,
+            f"{sign}{row.step:g} {units.get(row.resource_kind, row.resource_kind)}",
+            f"{row.saving_cny:,.0f}" if solved else "",
+            f"{row.saving_low_cny:,.0f} to {row.saving_high_cny:,.0f}" if solved else "",
             row.status,
         )
     Console().print(shown)
