@@ -39,11 +39,9 @@ def main() -> None:
     t0 = time.perf_counter()
     table = ew.capacity_values(scenario, workers=args.workers)
     full = time.perf_counter() - t0
-    variants = [
-        variant_of(r, d, DEFAULT_STEPS[r.kind])
-        for r in resources(scenario)
-        for d in ("more", "less")
-    ][: args.sample]
+    variants = [variant_of(r, d, DEFAULT_STEPS[r.kind]) for r in resources(scenario) for d in ("more", "less")][
+        : args.sample
+    ]
     options = SolveOptions()
     cache = ModelCache()
     solve_variant(scenario, variants[0], options, cache)  # builds the model the cache re-uses

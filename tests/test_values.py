@@ -152,3 +152,70 @@ def test_cli_bad_step_is_one_line_exit_2(tmp_path: Path, option: str, message: s
 def test_api_bad_step_raises() -> None:
     with pytest.raises(ScenarioError, match="must be a number above 0"):
         ew.capacity_values(None, steps={"link_gbps": -5})
+
+
+P3 = [{"period_id": f"p{i}", "label": f"Period {i}", "hours": 100.0} for i in (1, 2, 3)]
+
+
+def test_a_horizon_gets_one_row_per_period_with_the_known_savings(tmp_path: Path) -> None:
+    """Two 1 MW jobs of 100 h, 1 MW of grid in every period at 0.3, 0.4, 0.5 CNY/kWh: the base
+    runs one in p1 and one in p2 (30,000 + 40,000). One MW more in p1 runs both there (60,000:
+    saves 10,000); more in p2 or p3 saves nothing. No grid in p1 moves the jobs to p2 and p3
+    (90,000: -20,000); none in p2, to p1 and p3 (80,000: -10,000); none in p3 costs nothing."""
+    sc = tiny_scenario(
+        tmp_path / "s",
+        hubs=[{"hub_id": "a", "grid_mw": 1.0}],
+        datasets=[{"dataset_id": "d", "origin_hub": "a"}],
+        jobs=[{"job_id": "j1", "dataset_id": "d"}, {"job_id": "j2", "dataset_id": "d"}],
+        periods=P3,
+        hub_periods=[
+            {"hub_id": "a", "period_id": "p1", "price_cny_per_kwh": 0.3},
+            {"hub_id": "a", "period_id": "p2", "price_cny_per_kwh": 0.4},
+        ],
+    )
+    table = ew.capacity_values(sc, steps={"grid_mw": 1.0}, workers=1)
+    grid = table[table.resource_kind == "grid_mw"].set_index(["period_id", "direction"])
+    assert sorted(grid.index) == sorted((p, d) for p in ("p1", "p2", "p3") for d in ("more", "less"))
+    assert list(grid.base_cost_cny) == pytest.approx([70_000.0] * 6)
+    expected = {
+        ("p1", "more"): 10_000.0,
+        ("p2", "more"): 0.0,
+        ("p3", "more"): 0.0,
+        ("p1", "less"): -20_000.0,
+        ("p2", "less"): -10_000.0,
+        ("p3", "less"): 0.0,
+    }
+    for key, saving in expected.items():
+        assert grid.loc[key, "saving_cny"] == pytest.approx(saving, abs=1e-6), key
+        assert grid.loc[key, "saving_low_cny"] - 1e-6 <= saving <= grid.loc[key, "saving_high_cny"] + 1e-6
+    # each period's slack: p1 and p2 full, p3 empty
+    assert [grid.loc[(p, "more"), "slack"] for p in ("p1", "p2", "p3")] == pytest.approx([0.0, 0.0, 1.0])
+    # storage and links per period too; the accelerator inventory holds for the whole horizon
+    assert set(table.loc[table.resource_kind == "storage_tb", "period_id"]) == {"p1", "p2", "p3"}
+    assert set(table.loc[table.resource_kind == "accelerators", "period_id"]) == {""}
+
+
+def test_a_per_period_capacity_change_keeps_the_built_model(tmp_path: Path) -> None:
+    """Changing one period's grid, storage or link capacity changes numbers only: the sweep
+    re-solves the built model in place (same structure signature), given or blank before."""
+    from eastwest_opt.solver.placement import structure_signature
+
+    sc = tiny_scenario(
+        tmp_path / "s",
+        hubs=[{"hub_id": "a"}, {"hub_id": "b", "grid_region": "R2"}],
+        links=[{"link_id": "a-b", "hub_a": "a", "hub_b": "b"}],
+        datasets=[{"dataset_id": "d", "origin_hub": "a"}],
+        jobs=[{"job_id": "j1", "dataset_id": "d"}],
+        periods=P3,
+        hub_periods=[{"hub_id": "a", "period_id": "p2", "grid_mw": 3.0}],
+    )
+    signature = structure_signature(sc)
+    changed = [r for r in resources(sc) if r.period_id == "p2" and r.kind != "accelerators"]
+    assert {r.kind for r in changed} == {"grid_mw", "storage_tb", "link_gbps"}
+    for r in changed:
+        variant = apply_overrides(sc, variant_of(r, "more", 1.0).overrides)
+        assert structure_signature(variant) == signature, r
+        values = variant.period_values(r.table, r.column, variant.table(r.table))
+        frame = variant.table(r.table)
+        hit = (frame.iloc[:, 0] == r.resource_id) & (frame["period_id"] == "p2")
+        assert values[hit].tolist() == pytest.approx([r.value + 1.0])

@@ -251,12 +251,19 @@ def structure_signature(scenario: Scenario) -> tuple:
         "hubs": ["price_cny_per_kwh", "grid_mw", "storage_tb", "storage_price_cny_per_tb_month"],
         "hub_accelerators": ["count"],
         "links": ["capacity_gbps", "cost_cny_per_tb"],
+        "hub_periods": ["price_cny_per_kwh", "grid_mw", "storage_tb"],
+        "link_periods": ["capacity_gbps"],
     }
     parts: list[object] = []
-    for name, frame in sorted(scenario.tables.items()):
+    for name in sorted(scenario.tables):
+        # a per-period table with a row for every hub (link) and period, so that a blank cell
+        # and a value given are the same structure (Scenario.table)
+        frame = scenario.table(name) if name in ("hub_periods", "link_periods") else scenario.tables[name]
         fixed = frame.drop(columns=mutable.get(name, []))
         if name == "links":
             fixed = fixed.assign(in_service=frame["capacity_gbps"] > 0)
+        if name == "link_periods":
+            fixed = fixed.assign(in_service=~(frame["capacity_gbps"].astype(float) <= 0))
         hashed = pd.util.hash_pandas_object(fixed.astype(str), index=False)
         parts.append((name, tuple(fixed.columns), hashlib.sha256(hashed.to_numpy().tobytes()).hexdigest()))
     parts.append(

@@ -59,6 +59,7 @@ class Resource:
     ids: tuple[str, ...]
     column: str
     value: float
+    period_id: str = ""
 
 
 def check_steps(steps: Mapping[str, float] | None) -> dict[str, float]:
@@ -75,21 +76,42 @@ def check_steps(steps: Mapping[str, float] | None) -> dict[str, float]:
 
 
 def resources(scenario: Scenario) -> list[Resource]:
-    """Every capacity of the scenario, in table order."""
-    out: list[Resource] = []
-    for row in scenario.hubs.itertuples(index=False):
-        hub = str(row.hub_id)
-        out.append(Resource("grid_mw", hub, "", "hubs", (hub,), "grid_mw", float(row.grid_mw)))
+    """Every capacity of the scenario, in table order. In a scenario with periods, grid MW,
+    storage and link Gbps are one resource per period (each period's value, from
+    ``hub_periods`` and ``link_periods``, blank: the hub's or link's own); an accelerator
+    inventory has one value for the whole horizon and stays one resource."""
+    periods = [str(p) for p in scenario.periods["period_id"]] if len(scenario.periods) else []
+    out = _hub_resources(scenario, "grid_mw", "grid_mw", periods)
     for row in scenario.hub_accelerators.itertuples(index=False):
         hub, accel = str(row.hub_id), str(row.accel_id)
         out.append(Resource("accelerators", hub, accel, "hub_accelerators", (hub, accel), "count", float(row.count)))
-    for row in scenario.hubs.itertuples(index=False):
-        hub = str(row.hub_id)
-        out.append(Resource("storage_tb", hub, "", "hubs", (hub,), "storage_tb", float(row.storage_tb)))
-    for row in scenario.links.itertuples(index=False):
-        link = str(row.link_id)
-        out.append(Resource("link_gbps", link, "", "links", (link,), "capacity_gbps", float(row.capacity_gbps)))
+    out += _hub_resources(scenario, "storage_tb", "storage_tb", periods)
+    if not periods:
+        for row in scenario.links.itertuples(index=False):
+            link = str(row.link_id)
+            out.append(Resource("link_gbps", link, "", "links", (link,), "capacity_gbps", float(row.capacity_gbps)))
+        return out
+    frame = scenario.table("link_periods")
+    values = scenario.period_values("link_periods", "capacity_gbps", frame)
+    for link, period, value in zip(frame["link_id"], frame["period_id"], values, strict=True):
+        ids = (str(link), str(period))
+        out.append(Resource("link_gbps", ids[0], "", "link_periods", ids, "capacity_gbps", float(value), ids[1]))
     return out
+
+
+def _hub_resources(scenario: Scenario, kind: str, column: str, periods: list[str]) -> list[Resource]:
+    """Each hub's ``column`` as a resource of ``kind``: one per hub, or one per hub and period."""
+    if not periods:
+        return [
+            Resource(kind, str(hub), "", "hubs", (str(hub),), column, float(value))
+            for hub, value in zip(scenario.hubs["hub_id"], scenario.hubs[column], strict=True)
+        ]
+    frame = scenario.table("hub_periods")
+    values = scenario.period_values("hub_periods", column, frame)
+    return [
+        Resource(kind, str(hub), "", "hub_periods", (str(hub), str(period)), column, float(value), str(period))
+        for hub, period, value in zip(frame["hub_id"], frame["period_id"], values, strict=True)
+    ]
 
 
 def variant_of(resource: Resource, direction: str, step: float) -> Variant:
@@ -178,19 +200,31 @@ def _base_error(base: VariantResult) -> Exception:
     return RuntimeError(f"the base scenario failed: {message}")
 
 
-def _usage(base: VariantResult) -> dict[tuple[str, str, str], float]:
-    """How much of each capacity the base plan uses, by (kind, resource id, accel id)."""
-    out: dict[tuple[str, str, str], float] = {}
+def _usage(base: VariantResult) -> dict[tuple[str, str, str, str], float]:
+    """How much of each capacity the base plan uses, by (kind, resource id, accel id, period id):
+    period id blank for the whole horizon (a hub's peak over periods; a link's highest
+    utilisation), else that period's use."""
+    out: dict[tuple[str, str, str, str], float] = {}
     for hub, load in base.record["hubs"].items():
-        out[("grid_mw", hub, "")] = float(load["meter_mw"])
-        out[("storage_tb", hub, "")] = float(load["storage_used_tb"])
-    placements = (base.tables or {}).get("placements")
-    if placements is not None and len(placements):
-        placed = placements[placements["status"] == "placed"]
-        for (hub, accel), count in placed.groupby(["hub_id", "accel_id"])["accel_count"].sum().items():
-            out[("accelerators", str(hub), str(accel))] = float(count)
+        out[("grid_mw", hub, "", "")] = float(load["meter_mw"])
+        out[("storage_tb", hub, "", "")] = float(load["storage_used_tb"])
+    tables = base.tables or {}
+    usage = tables.get("accelerator_usage")  # per period: the peak is what the inventory must hold
+    if usage is not None and len(usage):
+        for (hub, accel), count in usage.groupby(["hub_id", "accel_id"])["used"].max().items():
+            out[("accelerators", str(hub), str(accel), "")] = float(count)
     for link, load in base.record["links"].items():
-        out[("link_gbps_util", link, "")] = float(load["max_utilisation"])
+        out[("link_gbps_util", link, "", "")] = float(load["max_utilisation"])
+    per_hub = tables.get("hub_periods")
+    if per_hub is not None and len(per_hub):
+        for row in per_hub.itertuples(index=False):
+            out[("grid_mw", str(row.hub_id), "", str(row.period_id))] = float(row.meter_mw)
+            out[("storage_tb", str(row.hub_id), "", str(row.period_id))] = float(row.storage_used_tb)
+    flows = tables.get("link_flows")
+    if flows is not None and len(flows) and "link_id" in flows.columns:
+        busiest = flows.groupby(["link_id", "period_id"])["utilisation"].max()
+        for (link, period), value in busiest.items():
+            out[("link_gbps_util", str(link), "", str(period))] = float(value)
     return out
 
 
@@ -200,14 +234,14 @@ def _row(
     """One row of the table."""
     c0, b0 = float(base["objective_cny"]), float(base["bound_cny"])
     if r.kind == "link_gbps":
-        slack = r.value * (1.0 - min(1.0, usage.get(("link_gbps_util", r.resource_id, ""), 0.0)))
+        slack = r.value * (1.0 - min(1.0, usage.get(("link_gbps_util", r.resource_id, "", r.period_id), 0.0)))
     else:
-        slack = r.value - usage.get((r.kind, r.resource_id, r.accel_id), 0.0)
+        slack = r.value - usage.get((r.kind, r.resource_id, r.accel_id, r.period_id), 0.0)
     row: dict[str, Any] = {
         "resource_kind": r.kind,
         "resource_id": r.resource_id,
         "accel_id": r.accel_id,
-        "period_id": "",
+        "period_id": r.period_id,
         "direction": direction,
         "step": step if direction == "more" else min(step, r.value),
         "base_cost_cny": c0,
