@@ -58,7 +58,15 @@ def test_one_more_mw_saves_the_known_amount(tmp_path: Path) -> None:
     # slack: a uses 1 MW of its 1.5, b 1 MW of its 1000
     assert more.slack == pytest.approx(0.5)
     assert row(table, "grid_mw", "b", "more").slack == pytest.approx(999.0)
-    assert set(table.status) == {"optimal"}
+    # a step less that the base plan does not need is not re-solved: the base plan still fits
+    b_less = row(table, "grid_mw", "b", "less")
+    assert b_less.status == "slack"
+    assert b_less.cost_cny == pytest.approx(110_000) and b_less.saving_cny == 0.0
+    assert b_less.saving_low_cny <= 0.0 == b_less.saving_high_cny
+    skipped = table[table.status == "slack"]
+    assert set(skipped.direction) == {"less"} and (skipped.slack >= skipped.step).all()
+    assert set(table.status) == {"optimal", "slack"}
+    assert not ((table.status == "optimal") & (table.direction == "less") & (table.slack > table.step + 1e-3)).any()
     kinds = table.groupby("resource_kind").size().to_dict()
     assert kinds == {"grid_mw": 4, "accelerators": 4, "storage_tb": 4, "link_gbps": 2}
 

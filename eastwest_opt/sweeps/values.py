@@ -13,7 +13,10 @@ With base cost ``C0`` and bound ``B0`` and variant cost ``C1`` and bound ``B1``,
 ``B1 <= OPT1 <= C1``); the point reported is ``C0 - C1``. For ``more`` the variant relaxes the
 problem, so ``S >= 0`` and the low end is raised to 0; for ``less`` it restricts it, so ``S <= 0``
 and the high end is lowered to 0. ``slack`` is the capacity the base plan leaves unused; it is
-reported, never used to skip a re-solve (see models/placement.md, "Capacity values").
+reported; it skips a re-solve in the one case where that is provably exact: a ``less`` step no
+larger than the slack leaves the base plan feasible (capacities carry no cost), so
+``OPT0 <= OPT1 <= C0`` and the saving lies in ``[B0 - C0, 0]``; the row reports the base plan's
+cost and status ``slack`` (see models/placement.md, "Capacity values").
 """
 
 from __future__ import annotations
@@ -30,6 +33,7 @@ from eastwest_opt.sweeps.run import RunSettings, connect_dask, execute
 from eastwest_opt.sweeps.solve import SOLVED, VariantResult, solve_variant
 from eastwest_opt.sweeps.spec import Override, Variant
 
+SLACK = "slack"  # a ``less`` step the base plan does not need: not re-solved (module docstring)
 DEFAULT_STEPS: dict[str, float] = {"grid_mw": 10.0, "accelerators": 256, "storage_tb": 500.0, "link_gbps": 100.0}
 COLUMNS = [
     "resource_kind",
@@ -175,17 +179,27 @@ def values_table(
     base = solve_variant(scenario, Variant("base", "base", "named", {}, ()), options)
     if base.status not in SOLVED:
         raise _base_error(base)
+    usage = _usage(base)
     items = [(r, d) for r in resources(scenario) for d in ("more", "less")]
     variants = [variant_of(r, d, step_of[r.kind]) for r, d in items]
-    results: dict[str, VariantResult] = {}
-    for variant, result in execute(scenario, variants, RunSettings(options=options), workers, client, "values"):
-        results[variant.id] = result
-    usage = _usage(base)
+    fits = [d == "less" and _slack(r, usage) >= _needed(r, step_of[r.kind]) for r, d in items]
+    solve = [v for v, skip in zip(variants, fits, strict=True) if not skip]
+    results: dict[str, dict[str, Any]] = {}
+    for variant, result in execute(scenario, solve, RunSettings(options=options), workers, client, "values"):
+        results[variant.id] = result.record
+    kept = {"status": SLACK, "objective_cny": base.record["objective_cny"], "bound_cny": base.record["bound_cny"]}
     rows = [
-        _row(r, d, step_of[r.kind], base.record, results[v.id].record, usage)
-        for (r, d), v in zip(items, variants, strict=True)
+        _row(r, d, step_of[r.kind], base.record, kept if skip else results[v.id], usage)
+        for (r, d), v, skip in zip(items, variants, fits, strict=True)
     ]
     return pd.DataFrame(rows, columns=COLUMNS)
+
+
+def _needed(r: Resource, step: float) -> float:
+    """The slack a ``less`` step needs for the base plan to stay feasible: the step actually
+    taken, with a margin above the verifier's tolerance."""
+    taken = min(step, r.value)
+    return taken + 1e-6 * max(1.0, abs(r.value))
 
 
 def _base_error(base: VariantResult) -> Exception:
@@ -228,15 +242,19 @@ def _usage(base: VariantResult) -> dict[tuple[str, str, str, str], float]:
     return out
 
 
+def _slack(r: Resource, usage: dict) -> float:
+    """The capacity of ``r`` the base plan leaves unused (a link: at its busiest direction)."""
+    if r.kind == "link_gbps":
+        return r.value * (1.0 - min(1.0, usage.get(("link_gbps_util", r.resource_id, "", r.period_id), 0.0)))
+    return r.value - usage.get((r.kind, r.resource_id, r.accel_id, r.period_id), 0.0)
+
+
 def _row(
     r: Resource, direction: str, step: float, base: dict[str, Any], var: dict[str, Any], usage: dict
 ) -> dict[str, Any]:
     """One row of the table."""
     c0, b0 = float(base["objective_cny"]), float(base["bound_cny"])
-    if r.kind == "link_gbps":
-        slack = r.value * (1.0 - min(1.0, usage.get(("link_gbps_util", r.resource_id, "", r.period_id), 0.0)))
-    else:
-        slack = r.value - usage.get((r.kind, r.resource_id, r.accel_id, r.period_id), 0.0)
+    slack = _slack(r, usage)
     row: dict[str, Any] = {
         "resource_kind": r.kind,
         "resource_id": r.resource_id,
@@ -248,7 +266,7 @@ def _row(
         "slack": slack,
         "status": var["status"],
     }
-    if var["status"] not in SOLVED:
+    if var["status"] not in (*SOLVED, SLACK):
         return row
     c1, b1 = float(var["objective_cny"]), float(var["bound_cny"])
     low, high = b0 - c1, c0 - b1
