@@ -10,6 +10,12 @@
    (:mod:`~eastwest_opt.solver.heuristic`; one-window models) or, from
    :data:`SUPPORT_START_MIN_COLUMNS` columns, the plan of the relaxation's support (period
    models). Bounds proven before the search stay valid.
+3. One-window models that reach the search without a start, under a time limit, get a greedy plan
+   (:func:`~eastwest_opt.solver.heuristic.greedy_start`, no LP needed) so that a time limit
+   still returns a plan: handed to HiGHS as its start when the decomposition or the LP-guided
+   start was tried and gave none, else kept aside and returned only when HiGHS finds nothing
+   (so small models, which HiGHS solves alone, are searched exactly as before). The search ends
+   by the overall limit, given at least :data:`SEARCH_MIN_S`.
 """
 
 from __future__ import annotations
@@ -43,7 +49,8 @@ DECOMPOSITION_MIN_COLUMNS = 20_000
 # while the support's model gave one 7% above the relaxation in 17 s (benchmarks/periods.py).
 SUPPORT_START_MIN_COLUMNS = 200_000
 DECOMPOSED_MIN_LEFT_S = 5.0  # the whole model is searched after the decomposition only with this much time left
-STAGES = ("handover_s", "relaxation_s", "bound_s", "restricted_s", "heuristic_s", "search_s")
+SEARCH_MIN_S = 0.1  # the whole model's search is given at least this long, even past the overall limit
+STAGES = ("handover_s", "relaxation_s", "bound_s", "restricted_s", "heuristic_s", "greedy_s", "search_s")
 
 Progress = Callable[[str, str], None] | None
 
@@ -93,11 +100,19 @@ def run_bulk(run: BulkRun, opts: SolveOptions, start: np.ndarray | None = None) 
     if best is not None and remaining < DECOMPOSED_MIN_LEFT_S:
         return best.timed(time.perf_counter() - t0)
     lp_bound = None
+    tried = "relaxation_s" in run.timings  # the decomposition ran and left no plan
     if start is None and am.num_col >= HEURISTIC_MIN_COLUMNS and one_window:
         start, lp_bound = _lp_guided_start(run, remaining, opts.threads, relaxation)
+        tried = True
     elif start is None and am.num_col >= SUPPORT_START_MIN_COLUMNS and not one_window:
         start, lp_bound = _support_start(run, remaining, opts)
-    return _search(run, opts, max(1.0, limit - (time.perf_counter() - t0)), start, (lp_bound, best), t0)
+    fallback = None
+    if start is None and one_window and math.isfinite(limit):
+        fallback = _greedy_start(run, limit - (time.perf_counter() - t0), opts.threads)
+        if tried:
+            start, fallback = fallback, None
+    left = max(SEARCH_MIN_S, limit - (time.perf_counter() - t0))
+    return _search(run, opts, left, start, (lp_bound, best), t0, fallback)
 
 
 def _search(
@@ -107,8 +122,10 @@ def _search(
     start: np.ndarray | None,
     proven: tuple[float | None, SolveResult | None],
     t0: float,
+    fallback: np.ndarray | None = None,
 ) -> SolveResult:
-    """The whole model's search in a guarded child; ``proven``: bounds found before it."""
+    """The whole model's search in a guarded child; ``proven``: bounds found before it;
+    ``fallback``: a plan (not given to HiGHS) returned when neither HiGHS nor ``start`` gives one."""
     am = run.arrays
     out = solve_guarded(
         am, time_limit_s=limit, mip_rel_gap=opts.mip_rel_gap, threads=opts.threads, start=start, progress=run.progress
@@ -126,6 +143,8 @@ def _search(
             bound = valid if bound is None else max(bound, valid)
     if (out.objective is None or out.col_value is None) and start is not None:
         out.objective, out.col_value = float(am.col_cost @ start), start  # HiGHS found nothing: the start
+    if (out.objective is None or out.col_value is None) and fallback is not None:
+        out.objective, out.col_value = float(am.col_cost @ fallback), fallback
     if out.objective is None or out.col_value is None:
         return SolveResult(Status.NO_SOLUTION, None, bound, None, seconds, out.model_status)
     run.col_value = out.col_value
@@ -211,6 +230,21 @@ def _lp_guided_start(
         lp, obj = info["lp_bound"], info["start_objective"]
         run.say("start", f"LP bound {lp:,.0f} CNY; rounded starting plan {obj:,.0f} CNY ({(obj - lp) / obj:.2%} above)")
     return start, info.get("lp_bound")
+
+
+def _greedy_start(run: BulkRun, limit: float, threads: int | None) -> np.ndarray | None:
+    """The greedy plan of :func:`eastwest_opt.solver.heuristic.greedy_start`, or None; its LP of
+    the continuous columns is given what is left of ``limit`` (at least :data:`SEARCH_MIN_S`)."""
+    from eastwest_opt.solver.heuristic import greedy_start
+
+    t0 = time.perf_counter()
+    plan = greedy_start(run.arrays, run.data, time_limit_s=max(SEARCH_MIN_S, limit), threads=threads)
+    run.timings["greedy_s"] = time.perf_counter() - t0
+    if plan is None:
+        run.say("start", "no greedy plan (capacities or links too tight for it)")
+    else:
+        run.say("start", f"greedy plan {float(run.arrays.col_cost @ plan):,.0f} CNY, in case the search finds none")
+    return plan
 
 
 def _support_start(run: BulkRun, limit: float, opts: SolveOptions) -> tuple[np.ndarray | None, float | None]:

@@ -19,6 +19,12 @@ every job should train, so :func:`lp_guided_start` rounds it into a feasible pla
 5. fix every integer column and solve the LP of the continuous ones (staging sources, traffic,
    artifact routes); if that is infeasible (a link too thin), there is no start.
 
+:func:`greedy_start` is the same rounding without the LP, for when the relaxation does not
+finish in time: its preference vector is all zero for the job counts (every job is a leftover
+of step 4, placed cheapest first) and one for replicas chosen within the storage at the hubs
+where most of a dataset's jobs have their cheapest pair. Only step 5's LP, over the
+continuous columns with every integer fixed, is solved.
+
 It is written for the one-window model (capacities per hub, not per period); the bulk path
 uses it only for scenarios without periods.
 
@@ -87,6 +93,103 @@ def lp_guided_start(
     info.update(rounded)
     info["total_s"] = time.perf_counter() - t0
     return start, info
+
+
+def greedy_start(
+    am: ArrayModel, data: ModelData, *, time_limit_s: float = 60.0, threads: int | None = None
+) -> np.ndarray | None:
+    """A feasible plan for ``am`` rounded (:func:`round_plan`) from a cost-based preference, no LP
+    relaxation needed, or ``None`` when rounding gives no vector that :func:`satisfies_rows`.
+
+    The preference ``v`` is zero everywhere except the replicas, ``v[y[d,h]] = 1`` for those
+    :func:`_choose_replicas` picks within the storage, preferring the hubs where most jobs of
+    ``d`` have their cheapest pair (column cost ``c[x[j,h]]``); every job is then placed by step 4.
+    """
+    v = np.zeros(am.num_col)
+    x0, x1 = am.col_blocks["x"]
+    cost = am.col_cost[x0:x1]
+    pairs = data.pairs
+    groups = pairs["group_id"].to_numpy()
+    hubs = pairs["hub_id"].to_numpy()
+    datasets = pairs["dataset_id"].to_numpy()
+    cheapest: dict[str, int] = {}
+    for i, g in enumerate(groups):
+        if g not in cheapest or cost[i] < cost[cheapest[g]]:
+            cheapest[g] = i
+    votes: dict[tuple[str, str], float] = {}
+    for g, i in cheapest.items():
+        d = datasets[i]
+        votes[d, hubs[i]] = votes.get((d, hubs[i]), 0.0) + data.group_size[g]
+    y_index = {key: i for i, key in enumerate(am.col_keys["y"])}
+    if not (_choose_replicas(am, data, v, votes, y_index) or _choose_replicas(am, data, v, {}, y_index)):
+        return None
+    start, _info = round_plan(am, data, v, time_limit_s=time_limit_s, threads=threads)
+    if start is None or not satisfies_rows(am, start):
+        return None
+    return start
+
+
+def _choose_replicas(
+    am: ArrayModel, data: ModelData, v: np.ndarray, votes: dict[tuple[str, str], float], y_index: dict[Any, int]
+) -> bool:
+    """Set ``v[y[d,h]] = 1`` for the replicas of a greedy plan: the origins, then, datasets with
+    the fewest allowed hubs and then the largest first, the hubs most of its jobs prefer (by
+    ``votes``, then the most storage left) that still have ``size_tb[d]`` of storage, until
+    ``min_replicas[d]`` and ``min_grid_regions[d]`` hold. False when a dataset cannot get them
+    within the storage this way (``v`` is then left as it was)."""
+    y0 = am.col_blocks["y"][0]
+    left = {h: data.storage[h, data.periods[0]] for h in data.hubs}
+    chosen: dict[str, set[str]] = {d: set() for d in data.datasets}
+    for i, (d, h) in enumerate(am.col_keys["y"]):
+        if am.col_lower[y0 + i] > 0.5:  # origins
+            chosen[d].add(h)
+            left[h] -= data.size_tb[d]
+    for d in sorted(data.datasets, key=lambda d: (len(data.replica_hubs[d]), -data.size_tb[d])):
+        need_regions = data.min_grid_regions[d] if d in data.dataset_regions else 0
+        candidates = [h for h in data.replica_hubs[d] if am.col_upper[y0 + y_index[d, h]] > 0.5]
+        while True:
+            regions = {data.hub_region[h] for h in chosen[d]}
+            if len(chosen[d]) >= data.min_replicas[d] and len(regions) >= need_regions:
+                break
+            missing_region = len(regions) < need_regions
+            fits = [
+                h
+                for h in candidates
+                if h not in chosen[d]
+                and data.size_tb[d] <= left[h] + TOL
+                and (not missing_region or data.hub_region[h] not in regions)
+            ]
+            if not fits:
+                return False
+            h = max(fits, key=lambda h: (votes.get((d, h), 0.0), left[h]))
+            chosen[d].add(h)
+            left[h] -= data.size_tb[d]
+    y1 = am.col_blocks["y"][1]
+    v[y0:y1] = 0.0
+    for d, hubs in chosen.items():
+        for h in hubs:
+            v[y0 + y_index[d, h]] = 1.0
+    return True
+
+
+def satisfies_rows(am: ArrayModel, x: np.ndarray, tol: float = 1e-6) -> bool:
+    """Whether ``x`` is a plan of ``am``: ``l <= x <= u``, integer columns integral, and every row
+    activity ``A x`` within ``[row_lower, row_upper]`` (tolerance relative to the row's bound)."""
+    if len(x) != am.num_col:
+        return False
+    if np.any(x < am.col_lower - tol) or np.any(x > am.col_upper + tol):
+        return False
+    if np.any(np.abs(x[am.integer] - np.round(x[am.integer])) > tol):
+        return False
+    if am.num_row == 0:
+        return True
+    rows = np.zeros(am.num_row)
+    filled = np.diff(am.start) > 0
+    if am.num_nz:
+        rows[filled] = np.add.reduceat(am.value * x[am.index], am.start[:-1][filled])
+    bound = np.where(np.isfinite(am.row_upper), am.row_upper, am.row_lower)
+    slack = tol * np.maximum(1.0, np.abs(np.where(np.isfinite(bound), bound, 0.0)))
+    return bool(np.all(rows >= am.row_lower - slack) and np.all(rows <= am.row_upper + slack))
 
 
 def round_plan(
