@@ -169,7 +169,7 @@ class PlacementModel:
         if tc in (TerminationCondition.provenInfeasible, TerminationCondition.infeasibleOrUnbounded):
             return SolveResult(Status.INFEASIBLE, None, None, None, seconds, tc.name)
         if results.incumbent_objective is None:
-            return SolveResult(Status.NO_SOLUTION, None, results.objective_bound, None, seconds, tc.name)
+            return self._greedy_or_none(opts, results.objective_bound, seconds, tc.name, t0)
         results.solution_loader.load_vars()
         objective = float(results.incumbent_objective)
         bound = results.objective_bound
@@ -179,6 +179,27 @@ class PlacementModel:
         if optimal and bound is None:
             bound, gap = objective, 0.0
         return SolveResult(Status.OPTIMAL if optimal else Status.FEASIBLE, objective, bound, gap, seconds, tc.name)
+
+    def _greedy_or_none(self, opts: SolveOptions, bound: Any, seconds: float, why: str, t0: float) -> SolveResult:
+        """HiGHS found no plan in time: the greedy plan of a one-window model
+        (:func:`~eastwest_opt.solver.heuristic.greedy_start`, the same fallback as the array
+        path's), loaded into the model's variables, with HiGHS's bound; else no solution."""
+        bound = float(bound) if bound is not None and math.isfinite(bound) else None
+        plan = None
+        if opts.time_limit_s is not None and len(self.data.periods) == 1:
+            from eastwest_opt.solver.heuristic import greedy_start
+
+            plan = greedy_start(self.arrays, self.data, time_limit_s=max(1.0, opts.time_limit_s), threads=opts.threads)
+        seconds = time.perf_counter() - t0
+        if plan is None:
+            return SolveResult(Status.NO_SOLUTION, None, bound, None, seconds, why)
+        for name, (first, _end) in self.arrays.col_blocks.items():
+            var = self.model.component(name)
+            for i, key in enumerate(self.arrays.col_keys[name]):
+                var[key].set_value(float(plan[first + i]), skip_validation=True)
+        objective = float(self.arrays.col_cost @ plan)
+        self.timings["solve_s"] = seconds
+        return SolveResult(Status.FEASIBLE, objective, bound, relative_gap(objective, bound), seconds, why)
 
     def solution_values(self) -> dict[str, dict[Any, float]]:
         """The last solution by variable family and index: ``values["x"][group, hub]`` and so on
